@@ -1,0 +1,159 @@
+"""Section-aware chunking: chunks follow the document's structure and the model's window.
+
+A chunk never crosses a committee boundary (a reply is one committee's voice) and is packed
+from whole paragraphs, then sentences, up to ``max_tokens`` as the embedding model counts them.
+Short neighbouring sections of the same committee are packed together so that a heading with
+two lines under it does not become a chunk of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.clean import CleanText
+from ingest.structure import DocStructure, Section
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•])")
+
+
+@dataclass
+class Chunk:
+    id: str
+    text: str
+    doc_id: str
+    source: str
+    title: str
+    committee: str
+    section_path: str
+    measure: str | None
+    page: int | None
+    chunk_index: int
+    char_start: int
+    char_end: int
+    content_hash: str
+    reply_missing: bool
+
+    def embedding_text(self) -> str:
+        """What the model embeds: the passage with its context, so short chunks stay findable."""
+        context = " | ".join(p for p in (self.committee, self.section_path, self.title) if p)
+        return f"{context}\n{self.text}"
+
+    def metadata(self) -> dict[str, str | int | bool]:
+        meta: dict[str, str | int | bool] = {
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "committee": self.committee,
+            "section_path": self.section_path,
+            "measure": self.measure or "",
+            "page": self.page if self.page is not None else -1,
+            "chunk_index": self.chunk_index,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "content_hash": self.content_hash,
+            "reply_missing": self.reply_missing,
+        }
+        return meta
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Paragraph spans (absolute offsets) inside [start, end)."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for para in re.split(r"\n\s*\n", text[start:end]):
+        idx = text.index(para, pos) if para else pos
+        if para.strip():
+            spans.append((idx, idx + len(para)))
+        pos = idx + len(para)
+    return spans
+
+
+def _split_long(text: str, span: tuple[int, int], max_tokens: int, count: Callable[[str], int]) -> list[tuple[int, int]]:
+    """Split one over-long paragraph at sentence (then line, then word) boundaries."""
+    s, e = span
+    if count(text[s:e]) <= max_tokens:
+        return [span]
+    bounds = [s] + [s + m.end() for m in _SENTENCE_SPLIT.finditer(text[s:e])] + [e]
+    if len(bounds) <= 2:
+        bounds = [s] + [s + m.end() for m in re.finditer(r"\n", text[s:e])] + [e]
+    if len(bounds) <= 2:
+        mid = text.rfind(" ", s, (s + e) // 2 + 1)
+        mid = mid if mid > s else (s + e) // 2
+        return _split_long(text, (s, mid), max_tokens, count) + _split_long(text, (mid, e), max_tokens, count)
+    out: list[tuple[int, int]] = []
+    cur = bounds[0]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        if cur < a and count(text[cur:b]) > max_tokens:
+            out.append((cur, a))
+            cur = a
+        del b
+    out.append((cur, e))
+    return [p for sub in out for p in (_split_long(text, sub, max_tokens, count) if count(text[sub[0]:sub[1]]) > max_tokens else [sub])]
+
+
+def chunk_document(
+    doc_id: str,
+    source: str,
+    clean: CleanText,
+    structure: DocStructure,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 300,
+    min_tokens: int = 60,
+) -> list[Chunk]:
+    text = clean.text
+    groups: list[tuple[Section, list[tuple[int, int]]]] = []
+    for section in structure.sections:
+        for span in _pieces(text, section.start, section.end):
+            groups.append((section, _split_long(text, span, max_tokens, count_tokens)))
+
+    chunks: list[Chunk] = []
+    cur: list[tuple[int, int]] = []
+    cur_section: Section | None = None
+
+    def flush() -> None:
+        nonlocal cur, cur_section
+        if not cur or cur_section is None:
+            return
+        start, end = cur[0][0], cur[-1][1]
+        body = text[start:end].strip()
+        if body in cur_section.path:  # a bare group heading: nothing to retrieve
+            cur, cur_section = [], None
+            return
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        index = len(chunks)
+        chunks.append(
+            Chunk(
+                id=hashlib.sha1(f"{doc_id}\x00{index}\x00{digest}".encode()).hexdigest()[:24],
+                text=body,
+                doc_id=doc_id,
+                source=source,
+                title=structure.title,
+                committee=cur_section.committee or structure.committee or "",
+                section_path=" > ".join(cur_section.path),
+                measure=cur_section.measure,
+                page=clean.page_at(start),
+                chunk_index=index,
+                char_start=start,
+                char_end=end,
+                content_hash=digest[:16],
+                reply_missing=cur_section.reply_missing,
+            )
+        )
+        cur, cur_section = [], None
+
+    for section, spans in groups:
+        for span in spans:
+            if cur_section is not None:
+                same_committee = section.committee == cur_section.committee
+                joined = count_tokens(text[cur[0][0] : span[1]])
+                small = count_tokens(text[cur[0][0] : cur[-1][1]]) < min_tokens
+                if not same_committee or joined > max_tokens or (section is not cur_section and not small):
+                    flush()
+            if cur_section is None:
+                cur_section = section
+            cur.append(span)
+    flush()
+    return chunks

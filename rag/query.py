@@ -1,0 +1,98 @@
+"""Question understanding: language, kind of question, standalone rewrite of follow-ups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.types import ChatTurn
+
+_SV_HINTS = re.compile(
+    r"\b(och|att|som|för|vilka|vilken|vilket|vad|hur|när|varför|nämnd\w*|är|har|finns|"
+    r"inte|kommun\w*|stadsdel\w*|om|med|av|på|till|enligt|säger|vill)\b|[åäö]",
+    re.IGNORECASE,
+)
+_EN_HINTS = re.compile(
+    r"\b(the|and|which|what|who|how|when|why|does|do|is|are|of|in|to|say|says|want|did|"
+    r"committee\w*|district\w*|city|between|about)\b",
+    re.IGNORECASE,
+)
+
+# "Which committees/districts/administrations …", "vilka nämnder …", "lista alla …"
+_AGGREGATE = re.compile(
+    r"\b(vilka|vilken|lista|list|which|name\s+all|alla)\b[^?]{0,40}?"
+    r"\b(nämnd\w*|stadsdel\w*|förvaltning\w*|fackförvaltning\w*|stadsdelsnämnd\w*|kontor\w*|"
+    r"committees?|districts?|administrations?|departments?|boards?|offices?)\b",
+    re.IGNORECASE,
+)
+_MISSING = re.compile(
+    r"\b(inte\s+(har\s+)?(svarat|lämnat|inkommit|skickat)|saknas|saknar\s+(svar|skrivelse)|"
+    r"did\s+not\s+(reply|respond|answer|submit)|no\s+(reply|response)|missing|have\s+not\s+(replied|responded))\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^\s*(är|har|finns|anser|kan|ska|skall|bör|vill|stödjer|tycker|menar|får|gör|"
+    r"is|are|does|do|did|has|have|can|should|will|would|was|were)\b",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^\s*(och|men|samt|också|även|hur\s+är\s+det\s+med|vad\s+säger|and|but|also|what\s+about|"
+    r"how\s+about|same\s+for|samma\s+för)\b",
+    re.IGNORECASE,
+)
+_GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
+
+
+@dataclass
+class QueryPlan:
+    text: str  # the standalone question used for retrieval
+    original: str
+    language: str
+    aggregate: bool
+    missing_replies: bool
+    yes_no: bool
+    group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
+
+
+def detect_language(text: str) -> str:
+    sv = len(_SV_HINTS.findall(text))
+    en = len(_EN_HINTS.findall(text))
+    return "en" if en > sv else "sv"
+
+
+def standalone(question: str, history: list[ChatTurn]) -> str:
+    """Rewrite a follow-up into a standalone question using the previous user turn.
+
+    Without an LLM the rewrite is lexical: a short or explicitly continuing question
+    ("och Norrmalm?", "what about Farsta?") inherits the previous question's words.
+    """
+    previous = next((t.content for t in reversed(history) if t.role == "user"), None)
+    if not previous:
+        return question
+    words = re.findall(r"\w+", question)
+    if len(words) <= 5 or _FOLLOW_UP.search(question):
+        return f"{previous} {question}"
+    return question
+
+
+def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
+    text = standalone(question.strip(), history or [])
+    lang = detect_language(question)
+    lowered = text.lower()
+    group = None
+    m = re.search(r"\b(stadsdels?\w*|fackförvaltning\w*)", lowered)
+    if m:
+        group = "stadsdel" if m.group(1).startswith("stadsdel") else "fack"
+    else:
+        for en, sv in _GROUP_HINTS_EN.items():
+            if re.search(rf"\b{en}", lowered):
+                group = sv
+    return QueryPlan(
+        text=text,
+        original=question,
+        language=lang,
+        aggregate=bool(_AGGREGATE.search(text)),
+        missing_replies=bool(_MISSING.search(text)),
+        yes_no=bool(_YES_NO.search(question)),
+        group_hint=group,
+    )
