@@ -1,71 +1,136 @@
-"""Aggregation questions: consult every committee's reply, not a global top-k.
+"""Committee-aware strategies: consult every committee's reply, not a global top-k.
 
-For "which committees …" every committee's best passage for the question is found (dense
-cosine over the snapshot plus BM25, within the committee's own chunks). A committee is listed
-when its best passage is both close to the question and contains the question's rare terms;
-each listed committee cites its own passage.
+- ``aggregate_evidence`` ("which committees …"): each committee's best sentence window for
+  the question is found among its own chunks; a committee is listed when that window covers
+  the question's terms nearly as well as the best committee's does (and well in absolute
+  terms). Each listed committee cites its own passage.
+- ``named_committee_evidence`` ("what do Norrmalm and Södermalm say …"): the best window of
+  each committee the question names.
+- ``missing_reply_evidence`` ("which committees did not reply?"): replies flagged at ingest.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
 from rag.answer import Evidence
-from rag.evidence import best_sentences, coverage, query_terms
-from rag.hybrid import HybridRetriever
+from rag.evidence import QueryTerms, query_terms, split_sentences, window_scores
+from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.types import Filters, Passage
 
-MIN_COVERAGE = 0.5
-RELATIVE = 0.93  # of the best committee's score
+
+@dataclass
+class AggregatePolicy:
+    candidates_per_committee: int = 4
+    min_coverage: float = 0.3  # absolute share of the question's term weight
+    relative: float = 0.8  # of the best committee's coverage
+    dense_weight: float = 0.5
 
 
-def _committee_rows(metas: list[dict], group_hint: str | None) -> dict[str, list[int]]:
+def _group_of(meta: dict) -> str:
+    return str(meta.get("section_path", "")).split(" > ")[0].lower()
+
+
+def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | None) -> dict[str, list[int]]:
     rows: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(metas):
+    for i, m in enumerate(snap.metas):
         committee = m.get("committee")
-        if not committee or m.get("reply_missing"):
+        if not committee or m.get("reply_missing") or (mask is not None and not mask[i]):
             continue
-        if group_hint:
-            group = str(m.get("section_path", "")).split(" > ")[0].lower()
-            if not group.startswith(group_hint):
-                continue
+        if group_hint and not _group_of(m).startswith(group_hint):
+            continue
         rows[committee].append(i)
     return rows
 
 
-def aggregate_evidence(
-    retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None
-) -> list[Evidence]:
+def named_committees(question: str, snap: Snapshot) -> list[str]:
+    """Committees of the index that the question names (genitive -s allowed), in order."""
+    found: list[tuple[int, str]] = []
+    names = {str(m.get("committee")) for m in snap.metas if m.get("committee")}
+    for name in names:
+        m = re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", question, flags=re.IGNORECASE)
+        if m:
+            found.append((m.start(), name))
+    return [n for _, n in sorted(found)]
+
+
+def _best_window(
+    snap: Snapshot, terms: QueryTerms, rows: list[int], combined: np.ndarray, k: int
+) -> tuple[float, Passage, list[str]] | None:
+    """The committee's best (coverage, passage, quoted sentences) among its top-k chunks."""
+    arr = np.array(rows)
+    best: tuple[float, float, Passage, list[str]] | None = None
+    for i in arr[np.argsort(-combined[arr])[:k]]:
+        p = snap.passage(int(i), float(combined[i]))
+        sents = split_sentences(p.text)
+        if not sents:
+            continue
+        context = f"{p.committee} {p.meta.get('section_path', '')}"
+        ws = window_scores(snap.lexical, terms, sents, context)
+        j = max(range(len(sents)), key=lambda x: ws[x])
+        key = ws[j] + 0.01 * float(combined[i])
+        if best is None or key > best[0]:
+            quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
+            best = (key, ws[j], p, quote)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
     snap, dense, lexical = retriever.score_all(qplan.text, qvec, filters)
+    lex_norm = lexical / (lexical.max() or 1.0) if len(lexical) else lexical
+    return snap, dense * pol.dense_weight + lex_norm
+
+
+def aggregate_evidence(
+    retriever: HybridRetriever,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    filters: Filters | None,
+    policy: AggregatePolicy | None = None,
+) -> list[Evidence]:
+    pol = policy or AggregatePolicy()
+    snap, combined = _scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return []
-    terms = query_terms(snap.lexical, qplan.text)
-    lex_norm = lexical / (lexical.max() or 1.0)
-    combined = dense + 0.15 * lex_norm
-    candidates: list[tuple[float, float, Passage]] = []
-    for _committee, rows in _committee_rows(snap.metas, qplan.group_hint).items():
-        rows_arr = np.array(rows)
-        best = rows_arr[np.argsort(-combined[rows_arr])[:3]]
-        scored = []
-        for i in best:
-            p = snap.passage(int(i), float(combined[i]))
-            cov = coverage(snap.lexical, terms, p.text)
-            scored.append((float(combined[i]) + 0.2 * cov, cov, p))
-        candidates.append(max(scored, key=lambda x: x[0]))
-    if not candidates:
+    terms = query_terms(snap.lexical, qplan.text, qplan.language)
+    found = []
+    for rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).values():
+        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)
+        if hit:
+            found.append(hit)
+    if not found:
         return []
-    top = max(c[0] for c in candidates)
-    chosen = [c for c in candidates if c[0] >= RELATIVE * top and c[1] >= MIN_COVERAGE]
-    chosen.sort(key=lambda c: -c[0])
-    evidence = []
-    for score, _cov, p in chosen:
-        p.score = score
-        sents = [s for _, s, _ in best_sentences(snap.lexical, terms, p.text, n=1)]
-        evidence.append(Evidence(p, sents or [p.text[:300]], label=p.committee))
-    return evidence
+    top = max(cov for cov, _, _ in found)
+    chosen = [f for f in found if f[0] >= max(pol.min_coverage, pol.relative * top)]
+    chosen.sort(key=lambda f: (-f[0], f[1].committee))
+    return [Evidence(p, quote, label=p.committee) for _cov, p, quote in chosen]
+
+
+def named_committee_evidence(
+    retriever: HybridRetriever,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    filters: Filters | None,
+    names: list[str],
+    policy: AggregatePolicy | None = None,
+) -> list[Evidence]:
+    pol = policy or AggregatePolicy()
+    snap, combined = _scores(retriever, qplan, qvec, filters, pol)
+    terms = query_terms(snap.lexical, qplan.text, qplan.language)
+    rows = committee_rows(snap, None, snap.mask(filters))
+    out = []
+    for name in names:
+        if name not in rows:
+            continue
+        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee)
+        if hit and hit[0] >= pol.min_coverage * 0.5:
+            out.append(Evidence(hit[1], hit[2], label=name))
+    return out
 
 
 def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan) -> list[Evidence]:
@@ -76,7 +141,7 @@ def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, 
     for i, m in enumerate(snap.metas):
         if not m.get("reply_missing") or (mask is not None and not mask[i]):
             continue
-        if qplan.group_hint and not str(m.get("section_path", "")).lower().startswith(qplan.group_hint):
+        if qplan.group_hint and not _group_of(m).startswith(qplan.group_hint):
             continue
         committee = str(m.get("committee"))
         if committee in seen:

@@ -61,13 +61,15 @@ class ExtractiveComposer:
         if not evidence:
             return REFUSAL.get(language, REFUSAL["sv"])
         en = language == "en"
-        if kind in ("aggregate", "missing"):
+        if kind in ("aggregate", "missing", "compare"):
             if kind == "missing":
                 head = (
                     "According to the documents, these committees' replies are missing:"
                     if en
                     else "Enligt dokumenten saknas svar från följande nämnder:"
                 )
+            elif kind == "compare":
+                head = "What each committee says (quoted in Swedish):" if en else "Vad respektive nämnd säger:"
             else:
                 head = (
                     "The documents show this for the following committees (quoted in Swedish):"

@@ -8,6 +8,7 @@ part is indexed too: a query for "nämnd" then finds "stadsdelsnämnden".
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -17,22 +18,16 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+# Measure numbers ("4.3.2") are one token: questions cite them ("åtgärd 6.4.4").
+_TOKEN = re.compile(r"\d+(?:\.\d+)+|\w+", re.UNICODE)
 
 # Snowball's Swedish stop list, minus words that carry meaning in committee documents
 # (negation and quantity matter for "which committees do not…", "alla nämnder").
 _STOPWORDS_SV = frozenset(
-    """alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din
-    dina ditt du där då efter eller en er era ert ett från för ha hade han hans har henne hennes
-    hon honom hur här i jag ju kan kunde man med mellan men mig min mina mitt mot mycket ni nu
-    när någon något några och om oss på samma sedan sig sin sina sitta själv skulle som så sådan
-    sådana sådant till under upp ut utan vad var vara varför varit varje vars vart vem vi vid
-    vilka vilkas vilken vilket vår våra vårt än är åt över också ska bör""".split()
+    ["alla", "allt", "att", "av", "blev", "bli", "blir", "blivit", "de", "dem", "den", "denna", "deras", "dess", "dessa", "det", "detta", "dig", "din", "dina", "ditt", "du", "där", "då", "efter", "eller", "en", "er", "era", "ert", "ett", "från", "för", "ha", "hade", "han", "hans", "har", "henne", "hennes", "hon", "honom", "hur", "här", "i", "jag", "ju", "kan", "kunde", "man", "med", "mellan", "men", "mig", "min", "mina", "mitt", "mot", "mycket", "ni", "nu", "när", "någon", "något", "några", "och", "om", "oss", "på", "samma", "sedan", "sig", "sin", "sina", "sitta", "själv", "skulle", "som", "så", "sådan", "sådana", "sådant", "till", "under", "upp", "ut", "utan", "vad", "var", "vara", "varför", "varit", "varje", "vars", "vart", "vem", "vi", "vid", "vilka", "vilkas", "vilken", "vilket", "vår", "våra", "vårt", "än", "är", "åt", "över", "också", "ska", "bör"]
 )
 _STOPWORDS_EN = frozenset(
-    """a an and are as at be by did do does for from had has have how in is it its of on or
-    that the their them they this to was were what when where which who whom why will with
-    would should could about into than then there these those""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "by", "did", "do", "does", "for", "from", "had", "has", "have", "how", "in", "is", "it", "its", "of", "on", "or", "that", "the", "their", "them", "they", "this", "to", "was", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would", "should", "could", "about", "into", "than", "then", "there", "these", "those"]
 )
 STOPWORDS = _STOPWORDS_SV | _STOPWORDS_EN
 
@@ -45,7 +40,12 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    s = _stemmer().stemWord(word)
+    # Snowball keeps the adjective/adverb "-t" ("central"/"centralt", "total"/"totalt");
+    # dropping it on both sides of the match is harmless where it over-reaches.
+    if len(s) >= 6 and s.endswith("t") and not s[-2].isdigit():
+        s = s[:-1]
+    return s
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -105,6 +105,16 @@ class BM25Index:
         norm = k1 * (1 - b + b * lengths[tf.row] / max(avg, 1e-6))
         weights = tf.data * (k1 + 1) / (tf.data + norm)
         self.matrix = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=tf.shape, dtype=np.float32)
+
+    def sorted_terms_with_prefix(self, prefix: str) -> list[str]:
+        if not hasattr(self, "_sorted_terms"):
+            self._sorted_terms = sorted(self.term_index)
+        i = bisect.bisect_left(self._sorted_terms, prefix)
+        out = []
+        while i < len(self._sorted_terms) and self._sorted_terms[i].startswith(prefix):
+            out.append(self._sorted_terms[i])
+            i += 1
+        return out
 
     def _analyse(self, tokens: Sequence[str]) -> list[str]:
         out: list[str] = []

@@ -8,10 +8,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.aggregate import aggregate_evidence, missing_reply_evidence
+from rag.aggregate import (
+    aggregate_evidence,
+    missing_reply_evidence,
+    named_committee_evidence,
+    named_committees,
+)
 from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
-from rag.evidence import best_sentences, coverage, query_terms
-from rag.hybrid import HybridRetriever
+from rag.evidence import coverage, covers_anchor, query_terms, split_sentences, window_scores
+from rag.hybrid import HybridRetriever, lexical_text
+from rag.lexical import raw_tokens
 from rag.query import QueryPlan, plan
 from rag.types import (
     Answer,
@@ -28,10 +34,22 @@ class AnswerPolicy:
     """Thresholds of the direct strategy (tuned on the development set, see eval/)."""
 
     top_k: int = 10
-    min_coverage: float = 0.45  # share of question IDF weight the best passage must contain
-    min_dense: float = 0.86  # ...unless the passage is this similar to the question
+    min_coverage: float = 0.25  # share of question IDF weight the best sentence window must hold
+    min_dense: float = 0.84  # English questions with no lexical anchor: dense similarity instead
+    coverage_weight: float = 0.5
     max_evidence: int = 2
-    second_ratio: float = 0.8  # a second passage is cited if it scores this close to the first
+    max_evidence_summary: int = 3
+    second_ratio: float = 0.75  # a further passage must cover this share of the best one's terms
+    second_margin: float = 0.08  # ...and score at most this far below it
+
+
+def context_of(p: Passage) -> str:
+    """Who speaks and under which heading: counts as nearby context for every sentence."""
+    return f"{p.committee} {p.meta.get('section_path', '')}"
+
+
+def lexical_text_of(p: Passage) -> str:
+    return lexical_text(p.text, p.meta)
 
 
 class RagPipeline:
@@ -60,10 +78,20 @@ class RagPipeline:
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        retrieved = self._retrieve(qplan, qvec, filters, timings)
+        named = named_committees(qplan.text, self.retriever.snapshot())
+        scoped = filters
+        if len(named) == 1 and not qplan.aggregate:
+            # A question about one committee is answered from that committee's texts.
+            scoped = (filters or Filters()).model_copy(update={"committee": named})
+        retrieved = self._retrieve(qplan, qvec, scoped, timings)
+        if scoped is not filters and not retrieved:
+            retrieved = self._retrieve(qplan, qvec, filters, timings)
         if qplan.aggregate and qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
-        elif qplan.aggregate:
+        elif len(named) >= 2:
+            kind = "compare"
+            evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named)
+        elif qplan.aggregate and not named:
             kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters)
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
@@ -113,30 +141,56 @@ class RagPipeline:
     def _rerank(self, qplan: QueryPlan, qvec: np.ndarray, passages: list[Passage]) -> list[Passage]:
         """Order by dense similarity plus IDF-weighted coverage of the question's terms."""
         snap = self.retriever.snapshot()
-        terms = query_terms(snap.lexical, qplan.text)
+        terms = query_terms(snap.lexical, qplan.text, qplan.language)
         for p in passages:
             row = snap.row.get(p.id)
             p.dense = float(snap.vectors[row] @ qvec) if row is not None else (p.dense or 0.0)
-            p.lexical = coverage(snap.lexical, terms, p.text + " " + str(p.meta.get("committee", "")))
+            p.lexical = coverage(snap.lexical, terms, lexical_text_of(p))
             p.score = p.dense + 0.25 * p.lexical
         return sorted(passages, key=lambda p: -p.score)
 
     def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage]) -> list[Evidence]:
+        """Quote the best-supported sentences of the best one to three passages."""
         pol = self.policy
         if not ranked:
             return []
         snap = self.retriever.snapshot()
-        terms = query_terms(snap.lexical, qplan.text)
-        top = ranked[0]
-        if (top.lexical or 0.0) < pol.min_coverage and (top.dense or 0.0) < pol.min_dense:
+        terms = query_terms(snap.lexical, qplan.text, qplan.language)
+        scored = []
+        for p in ranked[:6]:
+            sents = split_sentences(p.text)
+            if not sents:
+                continue
+            ws = window_scores(snap.lexical, terms, sents, context_of(p))
+            best = max(range(len(sents)), key=lambda i: (ws[i], -i))
+            scored.append((float(p.dense or 0.0) + pol.coverage_weight * ws[best], ws[best], best, sents, ws, p))
+        if not scored:
             return []
+        scored.sort(key=lambda x: -x[0])
+        top_score, top_cov, *_rest, top_p = scored[0]
+        weak_lexical = qplan.language == "en" and not terms.weights
+        dense_ok = qplan.language == "en" and (top_p.dense or 0) >= pol.min_dense
+        if weak_lexical or dense_ok:
+            if (top_p.dense or 0) < pol.min_dense:
+                return []
+        elif top_cov < pol.min_coverage or not covers_anchor(
+            snap.lexical, terms, [x[5].text + " " + context_of(x[5]) for x in scored[:5]]
+        ):
+            return []
+        wanted = pol.max_evidence_summary if qplan.summary else pol.max_evidence
         evidence: list[Evidence] = []
-        for p in ranked[: pol.max_evidence]:
-            if evidence and p.score < pol.second_ratio * top.score + (1 - pol.second_ratio) * 0:
+        covered: set[str] = set()
+        for score, cov, best, sents, ws, p in scored:
+            if len(evidence) >= wanted:
                 break
-            if evidence and (p.score < top.score - 0.03):
-                break
-            sents = [s for _, s, _ in best_sentences(snap.lexical, terms, p.text, n=3)]
-            if sents:
-                evidence.append(Evidence(p, sents))
+            quote_idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents) and (i == best or ws[i] >= 0.5 * ws[best] > 0)]
+            quote = [sents[i] for i in quote_idx]
+            new_terms = {t for t in terms.weights if any(t in snap.lexical._analyse(raw_tokens(q)) for q in quote)}  # noqa: SLF001
+            if evidence:
+                if cov < pol.second_ratio * top_cov or not (new_terms - covered):
+                    continue
+                if score < top_score - pol.second_margin:
+                    continue
+            covered |= new_terms
+            evidence.append(Evidence(p, quote))
         return evidence

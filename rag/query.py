@@ -40,6 +40,10 @@ _FOLLOW_UP = re.compile(
     r"how\s+about|same\s+for|samma\s+för)\b",
     re.IGNORECASE,
 )
+_SUMMARY = re.compile(
+    r"\b(sammanfatta\w*|sammanfattning|beskriv\w*|jämför\w*|skillnad\w*|summari[sz]e|describe|compare|differ\w*)\b",
+    re.IGNORECASE,
+)
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
 
 
@@ -51,6 +55,7 @@ class QueryPlan:
     aggregate: bool
     missing_replies: bool
     yes_no: bool
+    summary: bool
     group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
 
 
@@ -94,5 +99,6 @@ def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
         aggregate=bool(_AGGREGATE.search(text)),
         missing_replies=bool(_MISSING.search(text)),
         yes_no=bool(_YES_NO.search(question)),
+        summary=bool(_SUMMARY.search(question)),
         group_hint=group,
     )
