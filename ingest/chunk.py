@@ -60,13 +60,21 @@ class Chunk:
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Paragraph spans (absolute offsets) inside [start, end)."""
+    """Paragraph spans (absolute offsets) inside [start, end).
+
+    A "paragraph" that stops mid-sentence is joined with the next one: some extractors put
+    a blank line after every line, and a chunk must not end in the middle of a sentence.
+    """
     spans: list[tuple[int, int]] = []
     pos = start
     for para in re.split(r"\n\s*\n", text[start:end]):
         idx = text.index(para, pos) if para else pos
         if para.strip():
-            spans.append((idx, idx + len(para)))
+            prev = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
+            if prev and not re.search(r"[.!?:;]$", prev) and len(prev.split("\n")[-1]) > 40 and para.lstrip()[:1].islower():
+                spans[-1] = (spans[-1][0], idx + len(para))
+            else:
+                spans.append((idx, idx + len(para)))
         pos = idx + len(para)
     return spans
 

@@ -24,6 +24,9 @@ _DASHED_PAGE = re.compile(r"^\s*[-–]\s*(\d{1,4})\s*[-–]\s*$")
 # Private-use glyphs (Symbol/Wingdings bullets) and the common bullet characters.
 _BULLET_GLYPHS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf06e\u2022\u25cf\u25aa\u25a0\u2023\u2043\u25e6\u00b7"
 _BULLET_LINE = re.compile(rf"^\s*[{_BULLET_GLYPHS}]\s*")
+# Symbol-font glyphs in the private-use area are bullets wherever they stand (two-column
+# lists put them mid-line); left alone they reach citations as tofu boxes.
+_PRIVATE_BULLETS = re.compile("[\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf06e]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 # A line break after a hyphen is kept as a real hyphen when the next word is one of these:
@@ -40,16 +43,28 @@ class CleanText:
     page_starts: list[tuple[int, int]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
+        """Page of a character offset.
+
+        Extractors drop most page markers; between two known markers whose pages are not
+        consecutive, the page is interpolated by offset (pages hold similar amounts of text).
+        """
         if not self.page_starts:
             return None
         starts = [s for s, _ in self.page_starts]
-        i = bisect_right(starts, offset) - 1
-        return self.page_starts[max(i, 0)][1]
+        i = max(bisect_right(starts, offset) - 1, 0)
+        start, page = self.page_starts[i]
+        if i + 1 < len(self.page_starts):
+            next_start, next_page = self.page_starts[i + 1]
+            if next_page - page > 1 and next_start > start:
+                frac = (offset - start) / (next_start - start)
+                return page + int(frac * (next_page - page))
+        return page
 
 
 def _normalise_line(line: str) -> str:
     line = unicodedata.normalize("NFC", line)
     line = _BULLET_LINE.sub("• ", line)
+    line = _PRIVATE_BULLETS.sub("•", line)
     line = _SPACES.sub(" ", line)
     return line.strip()
 

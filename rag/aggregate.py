@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import Evidence
-from rag.evidence import QueryTerms, query_terms, split_sentences, window_scores
+from rag.evidence import QueryTerms, query_terms, split_sentences, window_scores, without_frame
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.types import Filters, Passage
@@ -30,6 +30,12 @@ class AggregatePolicy:
     min_coverage: float = 0.3  # absolute share of the question's term weight
     relative: float = 0.8  # of the best committee's coverage
     dense_weight: float = 0.5
+
+
+def sharpen(terms: QueryTerms) -> QueryTerms:
+    """Square the IDF weights: deciding *which* committees, the specific words
+    ("mentorsverksamhet", "6.4.4", "KTH") must dominate the common ones ("stad", "central")."""
+    return QueryTerms({t: w * w for t, w in terms.weights.items()}, terms.missing**2, terms.variants)
 
 
 def _group_of(meta: dict) -> str:
@@ -97,7 +103,7 @@ def aggregate_evidence(
     snap, combined = _scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return []
-    terms = query_terms(snap.lexical, qplan.text, qplan.language)
+    terms = sharpen(query_terms(snap.lexical, without_frame(qplan.text, qplan.entity_phrase), qplan.language))
     found = []
     for rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).values():
         hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)

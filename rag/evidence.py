@@ -9,7 +9,7 @@ dominate the weight, which is what a reader checks first too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,12 +26,24 @@ def split_sentences(text: str) -> list[str]:
 
 @dataclass
 class QueryTerms:
+    """Question terms (stems) with IDF weights; each may match any of its variants."""
+
     weights: dict[str, float]  # stemmed term -> idf
     missing: float = 0.0  # weight of question words the corpus never uses
+    variants: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> matching stems
 
     @property
     def total(self) -> float:
         return (sum(self.weights.values()) + self.missing) or 1.0
+
+    def forms(self, term: str) -> frozenset[str]:
+        return self.variants.get(term, frozenset((term,)))
+
+    def present(self, term: str, stems: set[str]) -> bool:
+        return not stems.isdisjoint(self.forms(term))
+
+    def matched(self, stems: set[str]) -> set[str]:
+        return {t for t in self.weights if self.present(t, stems)}
 
 
 def _cognates(index: BM25Index, token: str) -> list[str]:
@@ -39,37 +51,105 @@ def _cognates(index: BM25Index, token: str) -> list[str]:
     if len(token) < 7:
         return []
     prefix = token[: max(6, min(len(token) - 2, 8))]
-    return [t for t in index.sorted_terms_with_prefix(prefix)][:5]
+    # Cognates differ in their endings, not in length: "socially" ~ "social", not "socialbidrag".
+    return [t for t in index.sorted_terms_with_prefix(prefix) if abs(len(t) - len(token)) <= 3][:5]
+
+
+# Words that frame a question rather than describe its answer ("which committees *mention*
+# …", "vad *säger* …"); kept out of evidence matching.
+FRAME_WORDS = frozenset(
+    """nämner nämna nämns säger säga anser anse tycker vill ville beskriver beskrivs svar svaren
+    svarat kommenterar kommentera kommenteras tar upp
+    mention mentions mentioned say says said think want wants describe describes comment comments discuss
+    response responses reply replies answer answers""".split()
+)
+
+
+_ENTITY_NOUN = re.compile(
+    r"^(nämnd\w*|stadsdelsnämnd\w*|förvaltning\w*|fackförvaltning\w*|stadsdelsförvaltning\w*|"
+    r"committees?|districts?|administrations?|departments?|boards?)$",
+    re.IGNORECASE,
+)
+
+
+def without_frame(question: str, entity_phrase: str | None = None) -> str:
+    """The question minus framing words and the entities it asks about ("vilka nämnder")."""
+    if entity_phrase:
+        question = question.replace(entity_phrase, " ")
+    words = re.findall(r"[\w.:-]+", question)
+    return " ".join(w for w in words if w.lower() not in FRAME_WORDS and not _ENTITY_NOUN.match(w))
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def spelling_variants(index: BM25Index, term: str) -> list[str]:
+    """Corpus terms one or two edits away from a long term: documents misspell too
+    ("faciliatorer", "facilatorer" for "facilitatorer")."""
+    if len(term) < 8:
+        return []
+    limit = 1 if len(term) < 10 else 2
+    return [
+        t for t in index.sorted_terms_with_prefix(term[:4])
+        if t != term and _edit_distance(term, t, limit) <= limit
+    ][:4]
 
 
 def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryTerms:
-    """The question's terms with IDF weights; English words are mapped to Swedish cognates.
+    """The question's terms with IDF weights.
 
-    A Swedish question word that never occurs in the corpus is counted as *missing* weight
-    (the documents cannot be about it), which lowers every passage's coverage.
+    English words are mapped to Swedish cognates, long words also match the corpus's spelling
+    variants; either way a question word counts once. A Swedish question word that never
+    occurs in the corpus is counted as *missing* weight (the documents cannot be about it).
     """
     weights: dict[str, float] = {}
+    variants: dict[str, frozenset[str]] = {}
     missing = 0.0
     oov_weight = float(np.percentile(index.idf, 25)) if len(index.idf) else 1.0
     for tok in raw_tokens(question):
         terms = [t for t in index._analyse([tok]) if t in index.term_index]  # noqa: SLF001
         if not terms and language == "en":
-            terms = _cognates(index, tok)
+            cognates = _cognates(index, tok)
+            if cognates:
+                weights[cognates[0]] = max(float(index.idf[index.term_index[c]]) for c in cognates)
+                variants[cognates[0]] = frozenset(cognates)
+            continue
         if not terms:
             if language == "sv" and not tok.isdigit():
                 missing += oov_weight
             continue
         for term in terms:
-            weights[term] = max(weights.get(term, 0.0), float(index.idf[index.term_index[term]]))
-    return QueryTerms(weights, missing)
+            w = float(index.idf[index.term_index[term]])
+            if w > weights.get(term, 0.0):
+                weights[term] = w
+            variants[term] = frozenset((term, *spelling_variants(index, term)))
+    return QueryTerms(weights, missing, variants)
+
+
+def stems_of(index: BM25Index, text: str) -> set[str]:
+    """A text's stems plus bigrams of consecutive word stems ("fokus_skärholm"), so that
+    names of several words can be matched as phrases."""
+    words = [stem_word for stem_word in (index._analyse([t])[0] for t in raw_tokens(text))]  # noqa: SLF001
+    out = set(index._analyse(raw_tokens(text)))  # noqa: SLF001
+    out.update(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    return out
 
 
 def coverage(index: BM25Index, terms: QueryTerms, text: str) -> float:
     """Share of the question's IDF weight that ``text`` contains (0..1)."""
     if not terms.weights:
         return 0.0
-    present = set(index._analyse(raw_tokens(text)))  # noqa: SLF001
-    return sum(w for t, w in terms.weights.items() if t in present) / terms.total
+    present = stems_of(index, text)
+    return sum(w for t, w in terms.weights.items() if terms.present(t, present)) / terms.total
 
 
 def best_sentences(
@@ -118,16 +198,16 @@ def window_scores(
     """
     if not terms.weights:
         return [0.0] * len(sentences)
-    sets = [set(index._analyse(raw_tokens(s))) for s in sentences]  # noqa: SLF001
-    ctx = set(index._analyse(raw_tokens(context))) if context else set()  # noqa: SLF001
+    sets = [stems_of(index, s) for s in sentences]
+    ctx = stems_of(index, context) if context else set()
     out = []
     for i, own in enumerate(sets):
         near = (sets[i - 1] if i else set()) | (sets[i + 1] if i + 1 < len(sets) else set()) | ctx
         score = 0.0
         for t, w in terms.weights.items():
-            if t in own:
+            if terms.present(t, own):
                 score += w
-            elif t in near:
-                score += 0.5 * w
+            elif terms.present(t, near):
+                score += 0.7 * w
         out.append(score / terms.total)
     return out

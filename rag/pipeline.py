@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,12 +36,16 @@ class AnswerPolicy:
 
     top_k: int = 10
     min_coverage: float = 0.25  # share of question IDF weight the best sentence window must hold
-    min_dense: float = 0.84  # English questions with no lexical anchor: dense similarity instead
+    summary_bonus: float = 0.1  # "summarise …" prefers the document's own summary section
+    min_dense: float = 0.83  # English questions with no lexical anchor: dense similarity instead
     coverage_weight: float = 0.5
     max_evidence: int = 2
     max_evidence_summary: int = 3
     second_ratio: float = 0.75  # a further passage must cover this share of the best one's terms
     second_margin: float = 0.08  # ...and score at most this far below it
+
+
+_SUMMARY_SECTION = re.compile(r"sammanfattning|summary|inriktning", re.IGNORECASE)
 
 
 def context_of(p: Passage) -> str:
@@ -80,7 +85,7 @@ class RagPipeline:
         t0 = time.perf_counter()
         named = named_committees(qplan.text, self.retriever.snapshot())
         scoped = filters
-        if len(named) == 1 and not qplan.aggregate:
+        if len(named) == 1 and not qplan.aggregate:  # noqa: SIM102
             # A question about one committee is answered from that committee's texts.
             scoped = (filters or Filters()).model_copy(update={"committee": named})
         retrieved = self._retrieve(qplan, qvec, scoped, timings)
@@ -88,10 +93,10 @@ class RagPipeline:
             retrieved = self._retrieve(qplan, qvec, filters, timings)
         if qplan.aggregate and qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
-        elif len(named) >= 2:
+        elif len(named) >= 2 and not (qplan.aggregate and not qplan.summary and len(named) > 3):
             kind = "compare"
             evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named)
-        elif qplan.aggregate and not named:
+        elif qplan.aggregate:
             kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters)
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
@@ -146,8 +151,23 @@ class RagPipeline:
             row = snap.row.get(p.id)
             p.dense = float(snap.vectors[row] @ qvec) if row is not None else (p.dense or 0.0)
             p.lexical = coverage(snap.lexical, terms, lexical_text_of(p))
-            p.score = p.dense + 0.25 * p.lexical
+            # English words seldom occur in the Swedish text, so for English questions the
+            # lexical coverage is mostly noise from names and cognates: rank by dense alone.
+            p.score = p.dense + (0.05 if qplan.language == "en" else 0.25) * p.lexical
         return sorted(passages, key=lambda p: -p.score)
+
+    @staticmethod
+    def _quote(qplan: QueryPlan, sents: list[str], ws: list[float], best: int) -> list[str]:
+        """The best window's sentences, verbatim and in document order.
+
+        Summaries and English questions (whose terms rarely match the Swedish text) quote a
+        longer stretch, since the sentence choice is less certain.
+        """
+        if qplan.summary or (qplan.language == "en" and ws[best] < 0.3):
+            lo = max(0, best - 1)
+            return sents[lo : lo + 4]
+        idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents) and (i == best or ws[i] >= 0.4 * ws[best] > 0)]
+        return [sents[i] for i in idx]
 
     def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage]) -> list[Evidence]:
         """Quote the best-supported sentences of the best one to three passages."""
@@ -163,15 +183,18 @@ class RagPipeline:
                 continue
             ws = window_scores(snap.lexical, terms, sents, context_of(p))
             best = max(range(len(sents)), key=lambda i: (ws[i], -i))
-            scored.append((float(p.dense or 0.0) + pol.coverage_weight * ws[best], ws[best], best, sents, ws, p))
+            cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
+            bonus = pol.summary_bonus if qplan.summary and _SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))) else 0.0
+            scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, ws, p))
         if not scored:
             return []
         scored.sort(key=lambda x: -x[0])
         top_score, top_cov, *_rest, top_p = scored[0]
         weak_lexical = qplan.language == "en" and not terms.weights
-        dense_ok = qplan.language == "en" and (top_p.dense or 0) >= pol.min_dense
-        if weak_lexical or dense_ok:
-            if (top_p.dense or 0) < pol.min_dense:
+        if qplan.language == "en" or weak_lexical:
+            # English words rarely occur in Swedish text: lexical coverage says little, so
+            # answerability rests on the cross-lingual dense similarity.
+            if max(float(x[5].dense or 0.0) for x in scored) < pol.min_dense:
                 return []
         elif top_cov < pol.min_coverage or not covers_anchor(
             snap.lexical, terms, [x[5].text + " " + context_of(x[5]) for x in scored[:5]]
@@ -183,10 +206,12 @@ class RagPipeline:
         for score, cov, best, sents, ws, p in scored:
             if len(evidence) >= wanted:
                 break
-            quote_idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents) and (i == best or ws[i] >= 0.5 * ws[best] > 0)]
-            quote = [sents[i] for i in quote_idx]
-            new_terms = {t for t in terms.weights if any(t in snap.lexical._analyse(raw_tokens(q)) for q in quote)}  # noqa: SLF001
-            if evidence:
+            quote = self._quote(qplan, sents, ws, best)
+            new_terms = terms.matched(set(snap.lexical._analyse(raw_tokens(" ".join(quote)))))  # noqa: SLF001
+            if evidence and qplan.summary:
+                if score < top_score - 2 * pol.second_margin:
+                    continue
+            elif evidence:
                 if cov < pol.second_ratio * top_cov or not (new_terms - covered):
                     continue
                 if score < top_score - pol.second_margin:

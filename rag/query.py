@@ -57,6 +57,7 @@ class QueryPlan:
     yes_no: bool
     summary: bool
     group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
+    entity_phrase: str | None = None  # "Vilka nämnder": what an aggregation question lists
 
 
 def detect_language(text: str) -> str:
@@ -92,7 +93,9 @@ def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
         for en, sv in _GROUP_HINTS_EN.items():
             if re.search(rf"\b{en}", lowered):
                 group = sv
+    agg = _AGGREGATE.search(text)
     return QueryPlan(
+        entity_phrase=agg.group(0) if agg else None,
         text=text,
         original=question,
         language=lang,
