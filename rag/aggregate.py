@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import Evidence
-from rag.evidence import QueryTerms, query_terms, split_sentences, window_scores, without_frame
+from rag.evidence import (
+    QueryTerms,
+    query_terms,
+    split_sentences,
+    window_scores,
+    with_name_phrases,
+    without_frame,
+)
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.types import Filters, Passage
@@ -103,7 +110,8 @@ def aggregate_evidence(
     snap, combined = _scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return []
-    terms = sharpen(query_terms(snap.lexical, without_frame(qplan.text, qplan.entity_phrase), qplan.language))
+    question = without_frame(qplan.text, qplan.entity_phrase)
+    terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
     found = []
     for rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).values():
         hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)

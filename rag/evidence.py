@@ -50,7 +50,7 @@ def _cognates(index: BM25Index, token: str) -> list[str]:
     """Corpus terms sharing a long prefix with an English word ("facilitators" → "facilitator")."""
     if len(token) < 7:
         return []
-    prefix = token[: max(6, min(len(token) - 2, 8))]
+    prefix = token[:6]
     # Cognates differ in their endings, not in length: "socially" ~ "social", not "socialbidrag".
     return [t for t in index.sorted_terms_with_prefix(prefix) if abs(len(t) - len(token)) <= 3][:5]
 
@@ -142,6 +142,25 @@ def stems_of(index: BM25Index, text: str) -> set[str]:
     out = set(index._analyse(raw_tokens(text)))  # noqa: SLF001
     out.update(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
     return out
+
+
+_NAME_PHRASE = re.compile(r"(?<=\s)([A-ZÅÄÖ][\w-]+(?:\s+[A-ZÅÄÖ][\w-]+)+)")
+
+
+def with_name_phrases(index: BM25Index, terms: QueryTerms, question: str) -> QueryTerms:
+    """Add the question's multi-word names ("Fokus Skärholmen") as bigram terms.
+
+    A name must match as a phrase: "Skärholmen … särskilt fokus" is not "Fokus Skärholmen".
+    The phrase weighs twice its words, so a passage naming it outranks one with the
+    surrounding generic words ("projektet").
+    """
+    weights = dict(terms.weights)
+    for m in _NAME_PHRASE.finditer(question):
+        stems = [index._analyse([w])[0] for w in raw_tokens(m.group(1))]  # noqa: SLF001
+        for a, b in zip(stems, stems[1:], strict=False):
+            if a in weights and b in weights:
+                weights[f"{a}_{b}"] = 2 * (weights[a] + weights[b])
+    return QueryTerms(weights, terms.missing, terms.variants)
 
 
 def coverage(index: BM25Index, terms: QueryTerms, text: str) -> float:

@@ -103,6 +103,11 @@ class RagPipeline:
             evidence = self._direct_evidence(qplan, retrieved)
         timings["rerank"] = time.perf_counter() - t0
 
+        if kind in ("aggregate", "compare", "missing") and evidence:
+            # What the answer was built from is what was retrieved: each committee's passage.
+            first = [ev.passage for ev in evidence]
+            ids = {p.id for p in first}
+            retrieved = first + [p for p in retrieved if p.id not in ids]
         t0 = time.perf_counter()
         refused = not evidence
         text = REFUSAL[qplan.language] if refused else self.backend.compose(qplan.original, qplan.language, evidence, kind)
