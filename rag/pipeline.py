@@ -36,15 +36,21 @@ class AnswerPolicy:
 
     top_k: int = 10
     min_coverage: float = 0.25  # share of question IDF weight the best sentence window must hold
+    number_bonus: float = 0.1
     summary_bonus: float = 0.1  # "summarise …" prefers the document's own summary section
     min_dense: float = 0.83  # English questions with no lexical anchor: dense similarity instead
     coverage_weight: float = 0.5
-    max_evidence: int = 2
+    max_evidence: int = 1  # a fact rests on one passage; extra citations mostly dilute
     max_evidence_summary: int = 3
     second_ratio: float = 0.75  # a further passage must cover this share of the best one's terms
     second_margin: float = 0.08  # ...and score at most this far below it
 
 
+_NUMBER = re.compile(
+    r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
+    r"tjugo|trettio|hundra|tusen|miljon\w*|hälften|procent)\b",
+    re.IGNORECASE,
+)
 _SUMMARY_SECTION = re.compile(r"sammanfattning|summary|inriktning", re.IGNORECASE)
 
 
@@ -190,6 +196,8 @@ class RagPipeline:
             best = max(range(len(sents)), key=lambda i: (ws[i], -i))
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
             bonus = pol.summary_bonus if qplan.summary and _SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))) else 0.0
+            if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
+                bonus += pol.number_bonus  # "how many / when" is answered by a sentence with a number
             scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, ws, p))
         if not scored:
             return []

@@ -44,6 +44,11 @@ _SUMMARY = re.compile(
     r"\b(sammanfatta\w*|sammanfattning|beskriv\w*|jämför\w*|skillnad\w*|summari[sz]e|describe|compare|differ\w*)\b",
     re.IGNORECASE,
 )
+_NUMERIC = re.compile(
+    r"\b(hur\s+många|hur\s+mycket|hur\s+stor|vilket\s+år|vilket\s+datum|när|hur\s+länge|antal|"
+    r"how\s+many|how\s+much|how\s+large|what\s+share|which\s+year|what\s+year|when)\b",
+    re.IGNORECASE,
+)
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
 
 
@@ -56,6 +61,7 @@ class QueryPlan:
     missing_replies: bool
     yes_no: bool
     summary: bool
+    numeric: bool
     group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
     entity_phrase: str | None = None  # "Vilka nämnder": what an aggregation question lists
 
@@ -103,5 +109,6 @@ def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
         missing_replies=bool(_MISSING.search(text)),
         yes_no=bool(_YES_NO.search(question)),
         summary=bool(_SUMMARY.search(question)),
+        numeric=bool(_NUMERIC.search(question)),
         group_hint=group,
     )
