@@ -73,10 +73,11 @@ def load_docx(path: Path) -> LoadedDoc:
     import zipfile
 
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise LoadError(f"{path.name}: unreadable DOCX ({exc})") from exc
     lines: list[str] = []
     for para in document.paragraphs:
@@ -89,6 +90,9 @@ def load_docx(path: Path) -> LoadedDoc:
     return LoadedDoc(path.name, [(None, "\n".join(lines))], title)
 
 
+_HTML_BLOCKS = ["p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "section", "article", "blockquote", "pre", "dd", "dt"]
+
+
 def load_html(path: Path) -> LoadedDoc:
     from bs4 import BeautifulSoup
 
@@ -98,9 +102,16 @@ def load_html(path: Path) -> LoadedDoc:
     for heading in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
         heading.insert_before("\n\n")
         heading.insert_after("\n\n")
+    # Line breaks only around block elements: inline tags (<b>, <a>) stay inside their
+    # sentence, where a newline would make "polisen" in "med <b>polisen</b> kring" a heading.
+    for block in soup.find_all(_HTML_BLOCKS):
+        block.insert_before("\n")
+        block.insert_after("\n")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
     title = soup.title.get_text(strip=True) if soup.title else None
     body = soup.body or soup
-    return LoadedDoc(path.name, [(None, body.get_text("\n"))], title)
+    return LoadedDoc(path.name, [(None, body.get_text())], title)
 
 
 LOADERS: dict[str, Callable[[Path], LoadedDoc]] = {

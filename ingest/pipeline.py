@@ -141,9 +141,17 @@ class Ingestor:
         report = IngestReport()
         files = expand_paths(paths)
         todo: list[_Parsed] = []
+        claimed: dict[str, str] = {}  # doc_id -> file that has it in this run
         for path in files:
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 report.files.append(FileResult(path.name, doc_id_for(path), "skipped", reason=f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            # "plan.pdf" and "plan.docx" share a doc_id; indexing both would make each
+            # replace the other's chunks on every run.
+            first = claimed.setdefault(doc_id_for(path), str(path))
+            if first != str(path):
+                reason = f"same document id {doc_id_for(path)!r} as {first}; rename one of the files"
+                report.files.append(FileResult(path.name, doc_id_for(path), "skipped", reason=reason))
                 continue
             try:
                 file_hash = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,124 @@
+"""Ingestion as a whole: idempotent re-runs, replacement, pruning, bad files skipped safely."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from radslag.components import Components
+from tests.ingest.conftest import copy_docs
+
+
+def _texts(comps: Components, doc_id: str) -> list[str]:
+    return [c.text for c in comps.store.iter_chunks(where={"doc_id": doc_id})]
+
+
+def test_rerun_is_a_no_op(components: Components, corpus_dir: Path) -> None:
+    before = components.store.count()
+    report = components.ingestor.ingest([corpus_dir])
+    assert report.chunks_added == 0
+    assert {f.status for f in report.files} == {"unchanged"}
+    assert report.as_dict()["unchanged"] == len(list(corpus_dir.glob("*.txt")))
+    assert components.store.count() == before
+
+
+def test_registry_records_match_the_chunks(components: Components) -> None:
+    for doc_id, meta in components.documents.all():
+        assert len(components.store.ids_for_doc(doc_id)) == meta["n_chunks"]
+        assert meta["file_hash"] and meta["source"].startswith(doc_id)
+
+
+def test_changed_file_replaces_its_chunks(fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path) -> None:
+    comps = fresh_components()
+    (path,) = copy_docs(corpus_dir, tmp_path / "docs", "002_")
+    first = comps.ingestor.ingest([path])
+    assert first.files[0].status == "indexed"
+    doc_id = path.stem
+    old_ids = set(comps.store.ids_for_doc(doc_id))
+    old_sentence = "Stadsdelsnämnden beslutar att som svar på remissen"
+    assert any(old_sentence in t for t in _texts(comps, doc_id))
+
+    text = path.read_text(encoding="utf-8").replace(old_sentence, "Nämnden svarar på remissen genom")
+    text += "\n\nTillägg\n\nFörvaltningen vill också pröva pilotverksamhet med nattvandrare i Vällingby centrum.\n"
+    path.write_text(text, encoding="utf-8")
+    second = comps.ingestor.ingest([path])
+    assert second.files[0].status == "indexed"
+
+    new_ids = set(comps.store.ids_for_doc(doc_id))
+    texts = _texts(comps, doc_id)
+    assert len(new_ids) == second.files[0].chunks == comps.documents.get(doc_id)["n_chunks"]  # type: ignore[index]
+    assert new_ids != old_ids
+    assert not any(old_sentence in t for t in texts), "stale chunks survived"
+    assert any("nattvandrare" in t for t in texts)
+    assert comps.store.count() == len(new_ids)
+    assert comps.ingestor.ingest([path]).files[0].status == "unchanged"
+
+
+def test_prune_removes_deleted_files(fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path) -> None:
+    comps = fresh_components()
+    docs = tmp_path / "docs"
+    kept, gone = copy_docs(corpus_dir, docs, "002_", "003_")
+    comps.ingestor.ingest([docs])
+    kept_ids = set(comps.store.ids_for_doc(kept.stem))
+    assert comps.store.ids_for_doc(gone.stem)
+
+    gone.unlink()
+    assert comps.ingestor.ingest([docs]).pruned == []  # without --prune nothing is deleted
+    assert comps.store.ids_for_doc(gone.stem)
+    report = comps.ingestor.ingest([docs], prune=True)
+    assert report.pruned == [gone.stem]
+    assert comps.store.ids_for_doc(gone.stem) == []
+    assert comps.documents.get(gone.stem) is None
+    assert set(comps.store.ids_for_doc(kept.stem)) == kept_ids
+    assert comps.store.count() == len(kept_ids)
+
+
+def test_bad_files_are_skipped_and_the_index_untouched(
+    fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path
+) -> None:
+    comps = fresh_components()
+    docs = tmp_path / "docs"
+    (existing,) = copy_docs(corpus_dir, docs, "002_")
+    comps.ingestor.ingest([docs])
+    ids_before = set(comps.store.ids_for_doc(existing.stem))
+    count_before = comps.store.count()
+
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\ngarbage")
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (docs / "budget.xlsx").write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    # The already indexed document is overwritten with garbage: its chunks must survive.
+    existing.write_bytes(b"\x00\x01\x02\x03" * 100)
+    (good,) = copy_docs(corpus_dir, docs, "003_")
+
+    report = comps.ingestor.ingest([docs])
+    status = {f.source: f for f in report.files}
+    for name in ("broken.pdf", "empty.txt", "binary.txt", "budget.xlsx", existing.name):
+        assert status[name].status == "skipped", status[name]
+        assert status[name].reason
+    assert "empty" in (status["empty.txt"].reason or "")
+    assert "binary" in (status["binary.txt"].reason or "")
+    assert "unsupported" in (status["budget.xlsx"].reason or "")
+    assert "PDF" in (status["broken.pdf"].reason or "")
+    assert status[good.name].status == "indexed" and status[good.name].chunks > 0
+    assert {s["source"] for s in report.as_dict()["skipped"]} == {
+        "broken.pdf", "empty.txt", "binary.txt", "budget.xlsx", existing.name,
+    }
+
+    assert set(comps.store.ids_for_doc(existing.stem)) == ids_before
+    assert comps.store.count() == count_before + status[good.name].chunks
+
+
+def test_same_document_id_twice_is_skipped(fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path) -> None:
+    """Two files that map to one doc_id would replace each other's chunks on every run."""
+    comps = fresh_components()
+    docs = tmp_path / "docs"
+    (txt,) = copy_docs(corpus_dir, docs, "002_")
+    md = txt.with_suffix(".md")
+    md.write_text("# Annat dokument\n\nEn helt annan text om parkering i Vällingby centrum.\n", encoding="utf-8")
+    report = comps.ingestor.ingest([docs])
+    status = {f.source: f for f in report.files}
+    assert status[md.name].status == "indexed"  # sorted: .md before .txt
+    assert status[txt.name].status == "skipped" and "same document id" in (status[txt.name].reason or "")
+    again = comps.ingestor.ingest([docs])
+    assert again.chunks_added == 0

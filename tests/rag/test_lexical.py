@@ -1,0 +1,64 @@
+"""Swedish lexical analysis: stemming, compounds, measure numbers, cognates, misspellings."""
+
+from __future__ import annotations
+
+from rag.evidence import query_terms, split_sentences, window_scores, without_frame
+from rag.lexical import BM25Index, raw_tokens, stem
+
+TEXTS = [
+    "Stadsdelsnämnden anser att facilitatorer bör samordnas centralt (4.3.2).",
+    "Nämnden är positiv till extern mentorsverksamhet för nyanlända.",
+    "Kommissionen föreslår att faciliatorer ska utredas.",
+    "Idrottsnämnden fördelar bidrag till föreningar i varje stadsdel.",
+]
+
+
+def test_measure_numbers_are_single_tokens_and_stopwords_dropped() -> None:
+    assert "4.3.2" in raw_tokens("åtgärd 4.3.2 och 6.4.4")
+    assert "och" not in raw_tokens("åtgärd 4.3.2 och 6.4.4")
+
+
+def test_stemming_unifies_inflections() -> None:
+    assert stem("centralt") == stem("central")
+    assert stem("nämnden") == stem("nämnder")
+
+
+def test_compound_parts_are_indexed() -> None:
+    index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
+    # "nämnd" alone finds the compound "stadsdelsnämnden" via decompounding.
+    hits = [row for row, _ in index.search("nämnd", 10)]
+    assert 0 in hits
+
+
+def test_bm25_ranks_the_matching_passage_first_and_respects_masks() -> None:
+    index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
+    assert index.search("mentorsverksamhet nyanlända", 2)[0][0] == 1
+    import numpy as np
+
+    mask = np.array([True, False, True, True])
+    assert all(row != 1 for row, _ in index.search("mentorsverksamhet nyanlända", 4, mask))
+    assert index.search("xyzzy", 3) == []
+
+
+def test_misspellings_and_english_cognates_join_their_term() -> None:
+    index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
+    sv = query_terms(index, "Vilka vill att facilitatorer samordnas?", "sv")
+    assert "faciliator" in sv.forms(stem("facilitatorer"))
+    en = query_terms(index, "Which want facilitators coordinated?", "en")
+    assert any("facilitator" in forms for forms in en.variants.values())
+
+
+def test_window_scores_reward_neighbouring_context() -> None:
+    index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
+    terms = query_terms(index, "facilitatorer samordnas centralt", "sv")
+    sents = split_sentences("Kommissionen föreslår facilitatorer. De bör samordnas centralt. Annat stycke om bidrag.")
+    scores = window_scores(index, terms, sents)
+    assert scores[1] > scores[2]
+    assert scores[2] < 0.5
+    assert min(scores) >= 0.0 and max(scores) <= 1.0
+
+
+def test_frame_words_and_entity_nouns_are_removed() -> None:
+    cleaned = without_frame("Vilka nämnder nämner projektet Fokus Skärholmen i sina svar?", "Vilka nämnder")
+    assert "nämner" not in cleaned and "svar" not in cleaned
+    assert "Fokus" in cleaned and "projektet" in cleaned
