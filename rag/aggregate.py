@@ -61,10 +61,11 @@ def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | No
     return rows
 
 
-def named_committees(question: str, snap: Snapshot) -> list[str]:
-    """Committees of the index that the question names (genitive -s allowed), in order."""
+def named_committees(question: str, snap: Snapshot, filters: Filters | None = None) -> list[str]:
+    """Committees of the (visible part of the) index that the question names, in order."""
     found: list[tuple[int, str]] = []
-    names = {str(m.get("committee")) for m in snap.metas if m.get("committee")}
+    mask = snap.mask(filters)
+    names = {str(m.get("committee")) for i, m in enumerate(snap.metas) if m.get("committee") and (mask is None or mask[i])}
     for name in names:
         m = re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", question, flags=re.IGNORECASE)
         if m:

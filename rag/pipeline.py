@@ -89,7 +89,7 @@ class RagPipeline:
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        named = named_committees(qplan.text, self.retriever.snapshot())
+        named = named_committees(qplan.text, self.retriever.snapshot(), filters)
         scoped = filters
         if len(named) == 1 and not qplan.aggregate:  # noqa: SIM102
             # A question about one committee is answered from that committee's texts.
