@@ -148,8 +148,8 @@ def serve(
     if workers > 1 and not settings.chroma.url:
         err.print("[red]Several workers need a Chroma server[/red] (RADSLAG_CHROMA_URL): the embedded store is not multi-process safe.")
         raise typer.Exit(2)
+    comps = _components(settings)
     if ingest_if_empty:
-        comps = _components(settings)
         report = comps.ingestor.ingest([settings.corpus_dir])
         err.print(f"index: {comps.store.count()} chunks ({report.as_dict()['indexed']} documents newly indexed)")
     if workers > 1:
@@ -157,7 +157,7 @@ def serve(
     else:
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings, comps), host=host, port=port)
 
 
 @app.command(name="eval")

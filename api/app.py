@@ -1,0 +1,107 @@
+"""The app factory: API routers, the officials' workspace (/ui) and the citizen widget.
+
+``uvicorn --factory api.app:create_app`` works: with no arguments the settings come from the
+environment (``RADSLAG_*``) and the components are built lazily from them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+
+from api.bodylimit import BodySizeLimitMiddleware
+from api.deps import default_components, default_settings
+from api.ratelimit import RateLimitMiddleware
+from api.routes import admin, ask, documents, health, openai_compat, widget
+from radslag.components import Components
+from radslag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JSON_BODY_LIMIT = 1 << 20  # questions with history fit easily in 1 MB
+RATE_LIMITED = ("/api/ask", "/v1/")
+DESCRIPTION = """Questions and answers over Stockholm's committee documents, with numbered citations.
+
+* `/api/ask`, `/api/ask/stream` — answers as JSON or Server-Sent Events;
+* `/v1/chat/completions` — the same, for OpenAI-compatible clients (model `radslag`);
+* `/api/documents`, `/api/committees` — what is indexed; admin endpoints need `Authorization: Bearer <token>`;
+* `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it).
+"""
+
+
+def _warm_up(app: FastAPI, components: Components) -> None:
+    """Load the model and build the retrieval index off the request path; /readyz reports it."""
+    try:
+        components.embedder.embed_query("uppvärmning")
+        components.retriever.snapshot()
+        app.state.model_ready = True
+        log.info("ready: model loaded, %d chunks indexed", components.store.count())
+    except Exception:
+        log.exception("warm-up failed; /readyz stays 503")
+
+
+def _body_limit(settings: Settings):  # type: ignore[no-untyped-def]
+    upload_limit = (settings.api.max_upload_mb << 20) + (64 << 10)  # multipart framing
+
+    def limit_for(method: str, path: str) -> int | None:
+        if method not in ("POST", "PUT", "PATCH"):
+            return None
+        if path.startswith("/ui"):
+            return None  # Gradio enforces its own limits
+        if path == "/api/documents":
+            return upload_limit
+        return JSON_BODY_LIMIT
+
+    return limit_for
+
+
+def create_app(settings: Settings | None = None, components: Components | None = None) -> FastAPI:
+    if components is None:
+        if settings is None:
+            settings, components = default_settings(), default_components()
+        else:
+            components = Components(settings)  # lazy: nothing loads until first use
+    elif settings is None:
+        settings = components.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_up, args=(app, components), name="radslag-warmup", daemon=True).start()
+        yield
+
+    app = FastAPI(title="Rådslag", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.components = components
+    app.state.model_ready = False
+
+    for router in (health.router, ask.router, openai_compat.router, documents.router, admin.router, widget.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    # Added last = outermost: CORS answers preflights before limits count them.
+    app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.api.rate_limit_per_minute, prefixes=RATE_LIMITED)
+    app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
+    if settings.api.allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.allowed_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["Retry-After"],
+        )
+
+    import gradio as gr
+
+    from ui.workspace import WORKSPACE_CSS, build_workspace
+
+    gr.mount_gradio_app(app, build_workspace(components), path="/ui", css=WORKSPACE_CSS, footer_links=[])
+    return app

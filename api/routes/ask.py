@@ -1,0 +1,58 @@
+"""Questions in, grounded answers out: JSON and Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter
+from sse_starlette.sse import EventSourceResponse, ServerSentEvent
+
+from api.deps import ComponentsDep, SettingsDep
+from api.schemas import AskRequest, check_length
+from rag.types import Answer
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", tags=["ask"])
+
+STREAM_DOC = """Server-Sent Events:
+
+* `part` — `{"text": "..."}`, a piece of the answer text (in order; concatenate them);
+* `final` — the whole `Answer` JSON, with citations;
+* `error` — `{"detail": "..."}` if answering failed.
+"""
+
+
+@router.post("/ask", response_model=Answer, summary="Answer a question with numbered citations")
+def ask(body: AskRequest, settings: SettingsDep, components: ComponentsDep) -> Answer:
+    check_length(body.question, settings.api.max_question_chars)
+    filters = body.filters.to_filters() if body.filters else None
+    return components.pipeline.ask(body.question, body.turns(), filters, id=body.id)
+
+
+def _events(body: AskRequest, components: ComponentsDep) -> Iterator[ServerSentEvent]:
+    filters = body.filters.to_filters() if body.filters else None
+    try:
+        for item in components.pipeline.stream(body.question, body.turns(), filters):
+            if isinstance(item, Answer):
+                item.id = body.id
+                yield ServerSentEvent(data=item.model_dump_json(), event="final")
+            else:
+                yield ServerSentEvent(data=json.dumps({"text": item}, ensure_ascii=False), event="part")
+    except Exception:
+        log.exception("streaming answer failed")
+        yield ServerSentEvent(data=json.dumps({"detail": "answering failed"}), event="error")
+
+
+@router.post(
+    "/ask/stream",
+    summary="Answer a question, streamed as Server-Sent Events",
+    description=STREAM_DOC,
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": STREAM_DOC}},
+)
+def ask_stream(body: AskRequest, settings: SettingsDep, components: ComponentsDep) -> EventSourceResponse:
+    check_length(body.question, settings.api.max_question_chars)
+    # A sync iterator: sse-starlette runs it in a worker thread, off the event loop.
+    return EventSourceResponse(_events(body, components), ping=15)

@@ -1,0 +1,119 @@
+"""Request and response models of the HTTP API (answers reuse ``rag.types.Answer``)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Literal
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rag.types import ChatTurn, Filters
+
+HARD_MAX_CHARS = 20_000  # absolute ceiling; the configured limit (max_question_chars) is lower
+ALLOWED_CONTROL = {"\n", "\r", "\t"}
+
+
+def clean_question(value: str) -> str:
+    """Strip; reject empty text and control characters (other than newline and tab)."""
+    text = value.strip()
+    if not text:
+        raise ValueError("question must not be empty")
+    bad = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL})
+    if bad:
+        raise ValueError(f"question contains control characters ({', '.join(bad)})")
+    return text
+
+
+def check_length(question: str, max_chars: int, loc: tuple[str | int, ...] = ("body", "question")) -> None:
+    """The configured length limit, reported like any other validation error (422)."""
+    if len(question) > max_chars:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "string_too_long",
+                    "loc": loc,
+                    "msg": f"question is too long: {len(question)} characters, at most {max_chars} allowed",
+                    "input": question[:100],
+                    "ctx": {"max_length": max_chars},
+                }
+            ]
+        )
+
+
+class HistoryTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=HARD_MAX_CHARS)
+
+    def to_turn(self) -> ChatTurn:
+        return ChatTurn(role=self.role, content=self.content)
+
+
+class FilterIn(BaseModel):
+    """Restrict retrieval to some committees and/or documents (exact names / ids)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    committee: list[str] | None = Field(default=None, max_length=100, description="Committee names (see /api/committees).")
+    doc_id: list[str] | None = Field(default=None, max_length=100, description="Document ids (see /api/documents).")
+
+    def to_filters(self) -> Filters:
+        return Filters(committee=self.committee or None, doc_id=self.doc_id or None)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(
+        max_length=HARD_MAX_CHARS,
+        description="The question (Swedish or English). Non-empty; at most the configured max_question_chars.",
+        examples=["Vilka nämnder vill att facilitatorer samordnas centralt?"],
+    )
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    filters: FilterIn | None = None
+    id: str | None = Field(default=None, max_length=200, description="Echoed back as Answer.id.")
+
+    @field_validator("question")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_question(value)
+
+    def turns(self) -> list[ChatTurn]:
+        return [h.to_turn() for h in self.history]
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    source: str
+    title: str = ""
+    committee: str = ""
+    pages: int | None = None
+    n_chunks: int | None = None
+    visibility: str = "public"
+    committees: list[str] = Field(default_factory=list, description="Committees with passages in this document.")
+
+
+class DocumentDetail(DocumentInfo):
+    text: str = Field(description="The cleaned text; citations' char_start/char_end index into it.")
+
+
+class CommitteeInfo(BaseModel):
+    name: str
+    doc_ids: list[str]
+    chunks: int
+
+
+class UploadResult(BaseModel):
+    doc_id: str
+    source: str
+    status: str = Field(description="indexed | unchanged")
+    chunks: int
+    committees: list[str] = Field(default_factory=list)
+
+
+class DeleteResult(BaseModel):
+    doc_id: str
+    chunks_deleted: int
+
+
+class ReindexResult(BaseModel):
+    report: dict[str, Any]
+    chunks: int

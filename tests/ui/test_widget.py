@@ -1,0 +1,70 @@
+"""The citizen widget in a real browser, with axe-core accessibility checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.api.live import LiveServer
+from tests.ui.conftest import HostPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+QUESTION = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+
+
+def serious(page) -> list[str]:  # type: ignore[no-untyped-def]
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_widget_ask_answer_and_source(page, ui_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{ui_server.url}/widget")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert serious(page) == []
+    # Keyboard only: focus the question, type, press Enter.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "question"
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    link = page.locator("a.source-link").first
+    link.wait_for()
+    assert page.locator("#answer").inner_text().strip()
+    assert "[1]" in link.inner_text()
+    assert serious(page) == []
+    page.screenshot(path=str(artifacts_dir / "widget-answer.png"), full_page=True)
+
+    with page.expect_popup() as popup:
+        link.click()
+    passage = popup.value
+    passage.wait_for_load_state()
+    assert passage.locator("mark").inner_text().strip()
+    assert serious(passage) == []
+    passage.screenshot(path=str(artifacts_dir / "widget-passage.png"), full_page=True)
+
+
+def test_widget_english_toggle_and_empty_question(page, ui_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{ui_server.url}/widget")
+    page.get_by_role("button", name="In English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("button", name="Ask").click()
+    error = page.locator("#question-error")
+    error.wait_for()
+    assert "question" in error.inner_text().lower()
+    assert page.get_by_label("Your question").get_attribute("aria-invalid") == "true"
+    assert serious(page) == []
+
+
+def test_widget_embed_script(page, ui_server: LiveServer, host_page: HostPage, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    host = f"<!doctype html><html lang='en'><head><title>Host</title></head><body><main><h1>City portal</h1><script src='{ui_server.url}/widget.js' data-lang='en'></script></main></body></html>"
+    host_page.html = host.encode()
+    page.goto(f"{host_page.origin}/")
+    frame = page.frame_locator("iframe[title*='Rådslag']")
+    frame.get_by_label("Your question").wait_for()
+    page.screenshot(path=str(artifacts_dir / "widget-embedded.png"), full_page=True)
