@@ -129,7 +129,10 @@ def _classify(lines: list[_Line], text: str) -> bool:
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         t = line.text.strip()
         m = _NUMBERED.match(t)
-        if m and (len(t.split()) <= 14 or "åtgärd" in t.lower()[:40]) and not t.endswith(","):
+        measure = "åtgärd" in t.lower()[:40]
+        # A numbered line ending in a full stop is a list item ("1. Motion om …."), unless it
+        # names a measure ("4.3.2 Åtgärd: … .").
+        if m and (len(t.split()) <= 14 or measure) and not t.endswith(",") and (measure or not t.endswith(".")):
             line.kind, line.number = "numbered", m.group(1)
         elif _looks_like_heading(line, prev, nxt):
             line.kind = "heading"
