@@ -177,8 +177,11 @@ class RagPipeline:
         if qplan.summary or (qplan.language == "en" and ws[best] < 0.3):
             lo = max(0, best - 1)
             return sents[lo : lo + 4]
-        idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents) and (i == best or ws[i] >= 0.4 * ws[best] > 0)]
-        return [sents[i] for i in idx]
+        # The neighbours carry the context a claim needs ("Endast 13 procent …" after
+        # "87 procent …"); a following sentence is kept unless it is unrelated and long.
+        idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents)]
+        keep = [i for i in idx if i == best or ws[i] > 0 or (i == best + 1 and len(sents[i]) < 200)]
+        return [sents[i] for i in keep]
 
     def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage]) -> list[Evidence]:
         """Quote the best-supported sentences of the best one to three passages."""
