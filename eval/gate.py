@@ -1,0 +1,25 @@
+"""Thresholds (eval/thresholds.toml) and the check against them."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+THRESHOLDS = Path(__file__).with_name("thresholds.toml")
+
+
+def load_thresholds(path: Path = THRESHOLDS) -> dict[str, float]:
+    with Path(path).open("rb") as fh:
+        return {k: float(v) for k, v in tomllib.load(fh).items()}
+
+
+def failures(overall: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    """One message per metric below its threshold (a metric that could not be computed fails)."""
+    out = []
+    for name, minimum in thresholds.items():
+        value = overall.get(name)
+        if value is None or value < minimum:
+            shown = "n/a" if value is None else f"{value:.3f}"
+            out.append(f"{name} = {shown} < {minimum:.2f}")
+    return out

@@ -1,0 +1,80 @@
+"""Gold questions (see eval/data/FORMAT.md) and the answers file, as typed records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from rag.types import Answer
+
+
+class GoldEvidence(BaseModel):
+    doc: str
+    section: str | None = None
+    quote: str
+    alt: bool = False
+
+
+class GoldItem(BaseModel):
+    id: str
+    question: str
+    lang: str
+    type: str
+    answer: str = ""
+    must_mention: list[str] = Field(default_factory=list)
+    may_mention: list[str] = Field(default_factory=list)
+    evidence: list[GoldEvidence] = Field(default_factory=list)
+    difficulty: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+    @property
+    def primary(self) -> list[GoldEvidence]:
+        """Evidence that counts for retrieval recall (non-``alt``)."""
+        return [e for e in self.evidence if not e.alt]
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    items = [GoldItem.model_validate(row) for row in _jsonl(path)]
+    ids = [i.id for i in items]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{path}: duplicate ids {dupes}")
+    return items
+
+
+def load_answers(path: Path) -> list[Answer]:
+    return [Answer.model_validate(row) for row in _jsonl(path)]
+
+
+def write_answers(path: Path, answers: list[Answer]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for a in answers:
+            fh.write(a.model_dump_json() + "\n")
+
+
+def gold_committees(items: list[GoldItem]) -> set[str]:
+    """Committee names the gold set knows: ``004_*`` sections and list items' names."""
+    names: set[str] = set()
+    for item in items:
+        names.update(e.section for e in item.evidence if e.section and e.doc.startswith("004_"))
+        if item.type == "list":
+            names.update(item.must_mention)
+            names.update(item.may_mention)
+    return names

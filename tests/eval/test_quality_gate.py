@@ -1,0 +1,26 @@
+"""The quality gate: the project meets eval/thresholds.toml on the dev gold set.
+
+Opt-in while retrieval is being tuned: runs only when selected with ``-m quality``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.gate import failures, load_thresholds
+from eval.gold import load_gold
+from eval.runner import answer_all, index_committees
+from eval.scoring import compute
+
+
+@pytest.mark.quality
+def test_project_meets_thresholds(components, gold_path: Path, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    if "quality" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("quality gate: run with `-m quality`")
+    items = load_gold(gold_path)
+    components.retriever.snapshot()
+    scores = compute(items, answer_all(components.pipeline, items), index_committees(components))
+    failed = failures(scores["overall"], load_thresholds())
+    assert not failed, "below threshold: " + "; ".join(failed)
