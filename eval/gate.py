@@ -9,9 +9,12 @@ from typing import Any
 THRESHOLDS = Path(__file__).with_name("thresholds.toml")
 
 
-def load_thresholds(path: Path = THRESHOLDS) -> dict[str, float]:
+def load_thresholds(path: Path = THRESHOLDS, section: str = "gate") -> dict[str, float]:
+    """The ``gate`` (enforced) or ``target`` (acceptance) thresholds."""
     with Path(path).open("rb") as fh:
-        return {k: float(v) for k, v in tomllib.load(fh).items()}
+        data = tomllib.load(fh)
+    table = data.get(section, data if section == "gate" else {})
+    return {k: float(v) for k, v in table.items() if not isinstance(v, dict)}
 
 
 def failures(overall: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
