@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
+from api.auth import UiAuthMiddleware
 from api.bodylimit import BodySizeLimitMiddleware
 from api.deps import default_components, default_settings
+from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
-from api.routes import admin, ask, documents, health, openai_compat, widget
+from api.routes import admin, ask, auth, documents, health, openai_compat, widget
 from radslag.components import Components
 from radslag.settings import Settings
 
@@ -80,13 +82,16 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.components = components
     app.state.model_ready = False
 
-    for router in (health.router, ask.router, openai_compat.router, documents.router, admin.router, widget.router):
+    routers = (health.router, ask.router, openai_compat.router, documents.router, admin.router, widget.router, auth.router)
+    for router in routers:
         app.include_router(router)
+    install_error_handlers(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/ui/")
 
+    app.add_middleware(UiAuthMiddleware, prefix="/ui", login_path="/login")  # the workspace is for officials
     # Added last = outermost: CORS answers preflights before limits count them.
     app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.api.rate_limit_per_minute, prefixes=RATE_LIMITED)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.api.allowed_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Accept"],
             expose_headers=["Retry-After"],
         )

@@ -8,18 +8,25 @@ from typing import Any
 from radslag.components import Components
 
 
-def _committee_index(components: Components) -> dict[str, dict[str, int]]:
+def visible(meta: dict[str, Any], visibility: list[str] | None) -> bool:
+    """Whether a chunk or document record may be shown to a caller allowed ``visibility`` (None: all)."""
+    return visibility is None or str(meta.get("visibility", "public")) in visibility
+
+
+def _committee_index(components: Components, visibility: list[str] | None = None) -> dict[str, dict[str, int]]:
     """committee → {doc_id: chunk count}, from the retriever's current index snapshot."""
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for meta in components.retriever.snapshot().metas:
+        if not visible(meta, visibility):
+            continue
         name = str(meta.get("committee") or "")
         if name:
             out[name][str(meta.get("doc_id") or "")] += 1
     return out
 
 
-def committees(components: Components) -> list[dict[str, Any]]:
-    index = _committee_index(components)
+def committees(components: Components, visibility: list[str] | None = None) -> list[dict[str, Any]]:
+    index = _committee_index(components, visibility)
     return [
         {"name": name, "doc_ids": sorted(docs), "chunks": sum(docs.values())}
         for name, docs in sorted(index.items(), key=lambda kv: kv[0].casefold())
@@ -39,25 +46,26 @@ def _info(doc_id: str, meta: dict[str, Any], by_doc: dict[str, list[str]]) -> di
     }
 
 
-def _committees_by_doc(components: Components) -> dict[str, list[str]]:
+def _committees_by_doc(components: Components, visibility: list[str] | None = None) -> dict[str, list[str]]:
     by_doc: dict[str, list[str]] = defaultdict(list)
-    for name, docs in sorted(_committee_index(components).items(), key=lambda kv: kv[0].casefold()):
+    for name, docs in sorted(_committee_index(components, visibility).items(), key=lambda kv: kv[0].casefold()):
         for doc_id in docs:
             by_doc[doc_id].append(name)
     return by_doc
 
 
-def documents(components: Components) -> list[dict[str, Any]]:
-    by_doc = _committees_by_doc(components)
-    records = sorted(components.documents.all(), key=lambda r: r[0])
+def documents(components: Components, visibility: list[str] | None = None) -> list[dict[str, Any]]:
+    by_doc = _committees_by_doc(components, visibility)
+    records = sorted((r for r in components.documents.all() if visible(r[1], visibility)), key=lambda r: r[0])
     return [_info(doc_id, meta, by_doc) for doc_id, meta in records]
 
 
-def document(components: Components, doc_id: str) -> dict[str, Any] | None:
+def document(components: Components, doc_id: str, visibility: list[str] | None = None) -> dict[str, Any] | None:
+    """One document with its text; None when it does not exist or ``visibility`` does not allow it."""
     meta = components.documents.get(doc_id)
-    if meta is None:
+    if meta is None or not visible(meta, visibility):
         return None
-    info = _info(doc_id, meta, _committees_by_doc(components))
+    info = _info(doc_id, meta, _committees_by_doc(components, visibility))
     info["text"] = components.documents.text(doc_id) or ""
     return info
 

@@ -8,12 +8,12 @@ factory mode (``create_app()`` with no arguments) builds them exactly once.
 
 from __future__ import annotations
 
-import hmac
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
+from api.auth import require_admin
 from radslag.components import Components
 from radslag.settings import Settings
 
@@ -39,19 +39,4 @@ def get_components(request: Request) -> Components:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ComponentsDep = Annotated[Components, Depends(get_components)]
 
-
-def require_admin(request: Request, settings: SettingsDep) -> None:
-    """Bearer-token check for the admin endpoints (constant-time comparison)."""
-    token = settings.api.admin_token
-    if not token:
-        raise HTTPException(403, "admin disabled: set RADSLAG_API__ADMIN_TOKEN to enable it")
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise HTTPException(
-            401,
-            "missing bearer token (Authorization: Bearer <admin token>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise HTTPException(403, "invalid admin token")
+__all__ = ["ComponentsDep", "SettingsDep", "get_components", "get_settings", "require_admin"]

@@ -61,6 +61,14 @@ class FilterIn(BaseModel):
         return Filters(committee=self.committee or None, doc_id=self.doc_id or None)
 
 
+def scoped_filters(filters: FilterIn | None, visibility: list[str] | None) -> Filters | None:
+    """The request's filters restricted to what the caller may see (``visibility`` None: everything)."""
+    base = filters.to_filters() if filters else None
+    if visibility is None:
+        return base
+    return (base or Filters()).model_copy(update={"visibility": list(visibility)})
+
+
 class AskRequest(BaseModel):
     question: str = Field(
         max_length=HARD_MAX_CHARS,
@@ -112,6 +120,20 @@ class UploadResult(BaseModel):
 class DeleteResult(BaseModel):
     doc_id: str
     chunks_deleted: int
+
+
+Visibility = Literal["public", "internal"]
+
+
+class VisibilityUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visibility: Visibility
+
+
+class VisibilityResult(BaseModel):
+    doc_id: str
+    visibility: Visibility
+    chunks: int = Field(description="Passages updated.")
 
 
 class ReindexResult(BaseModel):

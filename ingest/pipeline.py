@@ -220,6 +220,21 @@ class Ingestor:
         self.docs.delete(doc_id)
         return n
 
+    def set_visibility(self, doc_id: str, visibility: str) -> int:
+        """Set ``visibility`` on every chunk of ``doc_id``, then on its record (which the
+        retrieval fingerprint covers); returns the number of chunks, -1 if no such document."""
+        record = self.docs.get(doc_id)
+        if record is None:
+            return -1
+        col = self.store.collection
+        got = col.get(where={"doc_id": doc_id}, include=["metadatas"])
+        ids = list(got["ids"])
+        for start in range(0, len(ids), 500):
+            metas = [{**(m or {}), "visibility": visibility} for m in got["metadatas"][start : start + 500]]
+            col.update(ids=ids[start : start + 500], metadatas=metas)
+        self.docs.update_meta(doc_id, {**record, "visibility": visibility})
+        return len(ids)
+
 
 class DocumentRegistry:
     """One record per document (cleaned text + metadata) in a side collection.
@@ -238,6 +253,9 @@ class DocumentRegistry:
     def get(self, doc_id: str) -> dict[str, Any] | None:
         got = self._col.get(ids=[doc_id], include=["metadatas"])
         return dict(got["metadatas"][0] or {}) if got["ids"] else None
+
+    def update_meta(self, doc_id: str, meta: dict[str, Any]) -> None:
+        self._col.update(ids=[doc_id], metadatas=[meta])
 
     def text(self, doc_id: str) -> str | None:
         got = self._col.get(ids=[doc_id], include=["documents"])

@@ -15,10 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from radslag.settings import Settings
+from radslag.users_cli import users_app
 
 app = typer.Typer(help="Rådslag: questions and answers over the city's committee documents.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
+app.add_typer(users_app, name="users")
 
 
 def _components(settings: Settings | None = None):  # type: ignore[no-untyped-def]
@@ -177,8 +179,14 @@ def eval_cmd(
 def bench(
     quick: Annotated[bool, typer.Option(help="Smaller scale curve (1x, 10x).")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the plot and JSON.")] = Path("out/bench"),
+    load: Annotated[int, typer.Option("--load", help="Instead: N clients for 60 s against the app on loopback.")] = 0,
 ) -> None:
     """Performance figures: ingest throughput, query latency per stage, memory, scale curve."""
+    if load:
+        from eval.load import run_load_cli
+
+        run_load_cli(Settings(), clients=load, seconds=60)
+        return
     from eval.bench import run_bench
 
     run_bench(Settings(), out, quick=quick)

@@ -51,6 +51,12 @@ class ApiSettings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list)
     max_upload_mb: int = 20
     max_question_chars: int = 2000
+    log_questions: bool = Field(default=False, description="Log redacted questions to data_dir/logs (off by default).")
+    question_log_retention_days: int = 30
+    session_secret: str | None = Field(
+        default=None, description="HMAC key for officials' session tokens; unset: a random key per process."
+    )
+    session_ttl_minutes: int = 480
 
 
 class Settings(BaseSettings):

@@ -1,4 +1,4 @@
-"""Admin: upload, delete and reindex documents (Authorization: Bearer <admin token>)."""
+"""Admin: upload, delete, reindex documents and set their visibility (admin token or an admin's session)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import threading
 import uuid
 from pathlib import Path as FsPath
 
-from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 
 from api.deps import ComponentsDep, SettingsDep, require_admin
 from api.routes.documents import DocId
-from api.schemas import DeleteResult, ReindexResult, UploadResult
+from api.schemas import DeleteResult, ReindexResult, UploadResult, Visibility, VisibilityResult, VisibilityUpdate
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.pipeline import doc_id_for, expand_paths
 from radslag.settings import Settings
 
 log = logging.getLogger(__name__)
-AUTH = {401: {"description": "Missing bearer token."}, 403: {"description": "Wrong token, or admin disabled."}}
+AUTH = {401: {"description": "No credentials."}, 403: {"description": "Wrong token, not an admin, or admin disabled."}}
 router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(require_admin)], responses=AUTH)
 _write_lock = threading.Lock()  # one index writer at a time in this process
 
@@ -57,7 +58,12 @@ def _save(upload: UploadFile, target: FsPath, limit: int) -> int:
         422: {"description": "Empty or unreadable file; nothing was indexed."},
     },
 )
-def upload_document(settings: SettingsDep, components: ComponentsDep, file: UploadFile = File(...)) -> UploadResult:
+def upload_document(
+    settings: SettingsDep,
+    components: ComponentsDep,
+    file: UploadFile = File(...),
+    visibility: Visibility = Form("internal", description="public: citizens see it too; internal: officials only."),
+) -> UploadResult:
     name = safe_name(file.filename or "")
     suffix = FsPath(name).suffix
     if suffix not in SUPPORTED_SUFFIXES:
@@ -74,10 +80,12 @@ def upload_document(settings: SettingsDep, components: ComponentsDep, file: Uplo
             raise HTTPException(422, f"{name}: empty file")
         with _write_lock:
             uploads_dir(settings).mkdir(parents=True, exist_ok=True)
-            report = components.ingestor.ingest([path])
+            report = components.ingestor.ingest([path], visibility=visibility)
             result = report.files[0]
             if result.status == "skipped":
                 raise HTTPException(422, result.reason or f"{name}: could not be read")
+            if result.status == "unchanged":  # same file again: apply the visibility asked for now
+                components.ingestor.set_visibility(result.doc_id, visibility)
             path.replace(uploads_dir(settings) / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -105,9 +113,28 @@ def delete_document(settings: SettingsDep, components: ComponentsDep, doc_id: st
     return DeleteResult(doc_id=doc_id, chunks_deleted=n)
 
 
+@router.patch(
+    "/documents/{doc_id}",
+    response_model=VisibilityResult,
+    summary="Set a document's visibility (public: citizens see it too; internal: officials only)",
+    responses={404: {"description": "No such document."}},
+)
+def set_visibility(body: VisibilityUpdate, components: ComponentsDep, doc_id: str = DocId) -> VisibilityResult:
+    with _write_lock:
+        n = components.ingestor.set_visibility(doc_id, body.visibility)
+    if n < 0:
+        raise HTTPException(404, f"no document {doc_id!r}")
+    log.info("visibility of %s set to %s (%d chunks)", doc_id, body.visibility, n)
+    return VisibilityResult(doc_id=doc_id, visibility=body.visibility, chunks=n)
+
+
 @router.post("/reindex", response_model=ReindexResult, summary="Re-ingest the corpus folder and uploads (changed files only)")
 def reindex(settings: SettingsDep, components: ComponentsDep) -> ReindexResult:
-    paths = [p for p in (settings.corpus_dir, uploads_dir(settings)) if p.exists()]
     with _write_lock:
-        report = components.ingestor.ingest(paths)
+        report = components.ingestor.ingest([settings.corpus_dir] if settings.corpus_dir.exists() else [])
+        # Uploads keep the visibility they were given (internal when the index no longer knows them).
+        for upload in expand_paths([uploads_dir(settings)] if uploads_dir(settings).exists() else []):
+            record = components.documents.get(doc_id_for(upload)) or {}
+            more = components.ingestor.ingest([upload], visibility=str(record.get("visibility", "internal")))
+            report.files.extend(more.files)
     return ReindexResult(report=report.as_dict(), chunks=components.store.count())

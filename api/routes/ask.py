@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
+from api.auth import VisibilityDep
 from api.deps import ComponentsDep, SettingsDep
-from api.schemas import AskRequest, check_length
+from api.privacy import log_answer
+from api.schemas import AskRequest, check_length, scoped_filters
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -25,14 +27,16 @@ STREAM_DOC = """Server-Sent Events:
 
 
 @router.post("/ask", response_model=Answer, summary="Answer a question with numbered citations")
-def ask(body: AskRequest, settings: SettingsDep, components: ComponentsDep) -> Answer:
+def ask(body: AskRequest, settings: SettingsDep, components: ComponentsDep, visibility: VisibilityDep) -> Answer:
     check_length(body.question, settings.api.max_question_chars)
-    filters = body.filters.to_filters() if body.filters else None
-    return components.pipeline.ask(body.question, body.turns(), filters, id=body.id)
+    filters = scoped_filters(body.filters, visibility)
+    answer = components.pipeline.ask(body.question, body.turns(), filters, id=body.id)
+    log_answer(settings, answer, "/api/ask")
+    return answer
 
 
-def _events(body: AskRequest, components: ComponentsDep) -> Iterator[ServerSentEvent]:
-    filters = body.filters.to_filters() if body.filters else None
+def _events(body: AskRequest, components: ComponentsDep, visibility: list[str] | None) -> Iterator[ServerSentEvent]:
+    filters = scoped_filters(body.filters, visibility)
     try:
         for item in components.pipeline.stream(body.question, body.turns(), filters):
             if isinstance(item, Answer):
@@ -52,7 +56,7 @@ def _events(body: AskRequest, components: ComponentsDep) -> Iterator[ServerSentE
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": STREAM_DOC}},
 )
-def ask_stream(body: AskRequest, settings: SettingsDep, components: ComponentsDep) -> EventSourceResponse:
+def ask_stream(body: AskRequest, settings: SettingsDep, components: ComponentsDep, visibility: VisibilityDep) -> EventSourceResponse:
     check_length(body.question, settings.api.max_question_chars)
     # A sync iterator: sse-starlette runs it in a worker thread, off the event loop.
-    return EventSourceResponse(_events(body, components), ping=15)
+    return EventSourceResponse(_events(body, components, visibility), ping=15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Path
 
 from api import catalog
+from api.auth import VisibilityDep
 from api.deps import ComponentsDep
 from api.schemas import CommitteeInfo, DocumentDetail, DocumentInfo
 
@@ -13,8 +14,8 @@ DocId = Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", description="A document id, as 
 
 
 @router.get("/documents", response_model=list[DocumentInfo], summary="Indexed documents")
-def list_documents(components: ComponentsDep) -> list[DocumentInfo]:
-    return [DocumentInfo(**d) for d in catalog.documents(components)]
+def list_documents(components: ComponentsDep, visibility: VisibilityDep) -> list[DocumentInfo]:
+    return [DocumentInfo(**d) for d in catalog.documents(components, visibility)]
 
 
 @router.get(
@@ -23,13 +24,13 @@ def list_documents(components: ComponentsDep) -> list[DocumentInfo]:
     summary="One document: metadata and cleaned text (citations' char_start/char_end index into `text`)",
     responses={404: {"description": "No such document."}},
 )
-def get_document(components: ComponentsDep, doc_id: str = DocId) -> DocumentDetail:
-    doc = catalog.document(components, doc_id)
+def get_document(components: ComponentsDep, visibility: VisibilityDep, doc_id: str = DocId) -> DocumentDetail:
+    doc = catalog.document(components, doc_id, visibility)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id!r}")
     return DocumentDetail(**doc)
 
 
 @router.get("/committees", response_model=list[CommitteeInfo], summary="Committees with indexed passages")
-def list_committees(components: ComponentsDep) -> list[CommitteeInfo]:
-    return [CommitteeInfo(**c) for c in catalog.committees(components)]
+def list_committees(components: ComponentsDep, visibility: VisibilityDep) -> list[CommitteeInfo]:
+    return [CommitteeInfo(**c) for c in catalog.committees(components, visibility)]

@@ -19,8 +19,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
+from api.auth import VisibilityDep
 from api.deps import ComponentsDep, SettingsDep
-from api.schemas import FilterIn, check_length, clean_question
+from api.privacy import log_answer
+from api.schemas import FilterIn, check_length, clean_question, scoped_filters
 from rag.types import Answer, ChatTurn, Citation
 
 log = logging.getLogger(__name__)
@@ -134,9 +136,11 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
     return ServerSentEvent(data=json.dumps(payload, ensure_ascii=False))
 
 
-def _stream(question: str, history: list[ChatTurn], body: ChatCompletionRequest, components: ComponentsDep) -> Iterator[ServerSentEvent]:
+def _stream(
+    question: str, history: list[ChatTurn], body: ChatCompletionRequest, components: ComponentsDep, visibility: list[str] | None
+) -> Iterator[ServerSentEvent]:
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-    filters = body.filters.to_filters() if body.filters else None
+    filters = scoped_filters(body.filters, visibility)
     yield _chunk(cid, created, {"role": "assistant", "content": ""})
     try:
         for item in components.pipeline.stream(question, history, filters):
@@ -158,12 +162,14 @@ def _stream(question: str, history: list[ChatTurn], body: ChatCompletionRequest,
     summary="OpenAI-compatible chat completion (set stream=true for SSE chunks ending with [DONE])",
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
-def chat_completions(body: ChatCompletionRequest, settings: SettingsDep, components: ComponentsDep) -> Any:
+def chat_completions(
+    body: ChatCompletionRequest, settings: SettingsDep, components: ComponentsDep, visibility: VisibilityDep
+) -> Any:
     question, history = _split(body, settings.api.max_question_chars)
     if body.stream:
-        return EventSourceResponse(_stream(question, history, body, components), ping=15)
-    filters = body.filters.to_filters() if body.filters else None
-    answer = components.pipeline.ask(question, history, filters)
+        return EventSourceResponse(_stream(question, history, body, components, visibility), ping=15)
+    answer = components.pipeline.ask(question, history, scoped_filters(body.filters, visibility))
+    log_answer(settings, answer, "/v1/chat/completions")
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),

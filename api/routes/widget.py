@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import VisibilityDep
 from api.catalog import chunk_at, document, passage_context
 from api.deps import ComponentsDep, SettingsDep
 from api.routes.documents import DocId
@@ -72,6 +73,7 @@ PASSAGE_TEXT = {
 def passage_page(
     settings: SettingsDep,
     components: ComponentsDep,
+    visibility: VisibilityDep,
     doc_id: str = DocId,
     start: int = Query(0, ge=0),
     end: int = Query(0, ge=0),
@@ -79,7 +81,7 @@ def passage_page(
     lang: str = Query("sv", pattern="^(sv|en)$"),
 ) -> Response:
     t = PASSAGE_TEXT[lang]
-    doc = document(components, doc_id)
+    doc = document(components, doc_id, visibility)
     headers = security_headers(settings)
     if doc is None:
         body = f"<main class='widget'><h1>{t[5]}</h1></main>"

@@ -46,7 +46,9 @@ def test_upload_answer_delete(client: httpx.Client, admin_headers: dict[str, str
     before = chunks(client)
     name = f"zebrafink-{uuid.uuid4().hex[:8]}.txt"
     doc_id = name.removesuffix(".txt")
-    r = client.post("/api/documents", files={"file": (name, DOC_TEXT.encode(), "text/plain")}, headers=admin_headers)
+    files = {"file": (name, DOC_TEXT.encode(), "text/plain")}
+    # Uploads are internal unless marked public; the questions below come from the public.
+    r = client.post("/api/documents", files=files, data={"visibility": "public"}, headers=admin_headers)
     assert r.status_code == 201, r.text
     assert r.json()["doc_id"] == doc_id and r.json()["chunks"] >= 1
     try:
