@@ -1,0 +1,119 @@
+"""Faults: the Chroma server goes away and comes back; the LLM endpoint is down."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from radslag.components import Components
+from radslag.settings import LLMSettings, Settings
+from tests.api.live import LiveServer, api_settings
+from tests.conftest import CORPUS
+from tests.ingest.conftest import ChromaServer, components_for, copy_docs
+
+pytestmark = pytest.mark.slow
+QUESTION = {"question": "Vilka nämnder vill att facilitatorer samordnas centralt?"}
+# Answered by 000_* (gold q004), one of the two documents in the Chroma-server index.
+MUSIC = {"question": "Hur använder stadsdelsförvaltningen i Hässelby-Vällingby musik i integrationsarbetet bland unga?"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """This module's own `chroma run` (the tests stop and restart it)."""
+    root = tmp_path_factory.mktemp("fault_chroma")
+    server = ChromaServer(root / "db", _free_port(), root / "chroma.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server_app(chroma: ChromaServer, tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("fault_index")
+    comps = components_for(root / "data", embedder, chroma_url=chroma.url)
+    docs = copy_docs(CORPUS, root / "docs", "000_", "003_")
+    report = comps.ingestor.ingest(docs)
+    assert report.as_dict()["indexed"] == 2, report.as_dict()
+    server = LiveServer(create_app(api_settings(comps.settings), comps)).start()
+    yield server
+    server.stop()
+
+
+def _wait_for(url: str, status: int, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        r = httpx.get(url, timeout=10)
+        if r.status_code == status or time.monotonic() > deadline:
+            return r
+        time.sleep(0.5)
+
+
+def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: LiveServer) -> None:
+    with httpx.Client(base_url=server_app.url, timeout=30) as c:
+        assert c.get("/readyz").status_code == 200
+        first = c.post("/api/ask", json=MUSIC)
+        assert first.status_code == 200 and first.json()["citations"], first.text[:500]
+
+        chroma.stop()
+        try:
+            ready = c.get("/readyz")
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["store"] is False
+            for path, body in (
+                ("/api/ask", MUSIC),
+                ("/v1/chat/completions", {"messages": [{"role": "user", "content": MUSIC["question"]}]}),
+            ):
+                t0 = time.monotonic()
+                r = c.post(path, json=body)
+                assert r.status_code == 503, (path, r.status_code, r.text)
+                assert time.monotonic() - t0 < 25
+                assert "unavailable" in r.json()["detail"].lower()
+                assert r.headers.get("retry-after")
+            docs = c.get("/api/documents")
+            assert docs.status_code == 503, docs.text
+            assert c.get("/healthz").status_code == 200  # the process itself is fine
+        finally:
+            chroma.start()
+
+        ready = _wait_for(f"{server_app.url}/readyz", 200)
+        assert ready.status_code == 200, ready.text
+        r = c.post("/api/ask", json=MUSIC)
+        assert r.status_code == 200, r.text
+        assert r.json()["citations"], r.text[:1500]
+        assert c.get("/api/documents").status_code == 200
+
+
+def _closed_port() -> int:
+    port = _free_port()  # bound, then released: nothing listens there
+    return port
+
+
+def test_llm_endpoint_down_falls_back_to_extractive(settings: Settings, components: Components, embedder) -> None:  # type: ignore[no-untyped-def]
+    llm = LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{_closed_port()}/v1", timeout_s=3)
+    comps = Components(api_settings(settings).model_copy(update={"llm": llm}))
+    comps.__dict__.update(embedder=embedder, client=components.client, store=components.store,
+                          documents=components.documents, retriever=components.retriever)
+    server = LiveServer(create_app(comps.settings, comps)).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            r = c.post("/api/ask", json=QUESTION)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert not body["refused"] and body["citations"] and "[1]" in body["answer"]
+            chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION["question"]}]})
+            assert chat.status_code == 200 and chat.json()["citations"]
+    finally:
+        server.stop()
