@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from radslag.components import Components
+from tests.api.live import free_port
 from tests.conftest import make_settings
 
 
@@ -94,17 +94,11 @@ class ChromaServer:
         self.proc = None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     """A Chroma server for the session; always stopped at teardown."""
     root = tmp_path_factory.mktemp("chroma_server")
-    server = ChromaServer(root / "db", _free_port(), root / "chroma.log")
+    server = ChromaServer(root / "db", free_port(), root / "chroma.log")
     server.start()
     try:
         yield server

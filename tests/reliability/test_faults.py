@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -12,7 +11,7 @@ import pytest
 from api.app import create_app
 from radslag.components import Components
 from radslag.settings import LLMSettings, Settings
-from tests.api.live import LiveServer, api_settings
+from tests.api.live import LiveServer, api_settings, free_port
 from tests.conftest import CORPUS
 from tests.ingest.conftest import ChromaServer, components_for, copy_docs
 
@@ -22,17 +21,11 @@ QUESTION = {"question": "Vilka nämnder vill att facilitatorer samordnas central
 MUSIC = {"question": "Hur använder stadsdelsförvaltningen i Hässelby-Vällingby musik i integrationsarbetet bland unga?"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     """This module's own `chroma run` (the tests stop and restart it)."""
     root = tmp_path_factory.mktemp("fault_chroma")
-    server = ChromaServer(root / "db", _free_port(), root / "chroma.log")
+    server = ChromaServer(root / "db", free_port(), root / "chroma.log")
     server.start()
     try:
         yield server
@@ -97,7 +90,7 @@ def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: L
 
 
 def _closed_port() -> int:
-    port = _free_port()  # bound, then released: nothing listens there
+    port = free_port()  # bound, then released: nothing listens there
     return port
 
 
