@@ -11,6 +11,7 @@ import logging
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,20 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": UNAVAILABLE_DETAIL}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 listing what is wrong, without echoing the input back.
+
+    FastAPI's default handler echoes each invalid value; a body like ``{"question": 1e999}``
+    then holds an infinite float that JSON cannot encode, and the error itself became a 500.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{"type": e.get("type"), "loc": [str(x) for x in e.get("loc", ())], "msg": e.get("msg")} for e in errors]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Connection failures and timeouts (httpx transport errors, OS connection errors) → 503."""
+    """Connection failures and timeouts (httpx transport errors, OS connection errors) → 503;
+    invalid requests → 422 that never fails to serialise."""
     for exc_type in (httpx.TransportError, ConnectionError, TimeoutError):
         app.add_exception_handler(exc_type, store_unavailable)
+    app.add_exception_handler(RequestValidationError, invalid_request)

@@ -80,6 +80,18 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+OFFICIAL = ("ui-official", "ui-official-password-1")
+
+
+@pytest.fixture(scope="session")
+def official(settings: Settings) -> tuple[str, str]:
+    """An official's account in the session index's user store (the workspace needs sign-in)."""
+    from radslag.users import UserStore, users_path
+
+    UserStore(users_path(settings)).add(*OFFICIAL, role="official", rounds=4, replace=True)
+    return OFFICIAL
+
+
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="sv-SE")
@@ -87,3 +99,15 @@ def page(browser):  # type: ignore[no-untyped-def]
     pg.set_default_timeout(60_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def signed_in_page(page, ui_server: LiveServer, official: tuple[str, str]):  # type: ignore[no-untyped-def]
+    """A page signed in through the real /login form, as an official would."""
+    page.goto(f"{ui_server.url}/ui/")
+    page.wait_for_url("**/login**")
+    page.locator("#username").fill(official[0])
+    page.locator("#password").fill(official[1])
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/ui/**")
+    return page

@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Vilka nämnder vill att facilitatorer samordnas centralt?"
 
 
-def test_ask_see_sources_open_passage(page, ui_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{ui_server.url}/ui/")
+def test_ask_see_sources_open_passage(signed_in_page, ui_server: LiveServer, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    page = signed_in_page
     page.locator("#rs-question textarea").fill(QUESTION)
     page.locator("#rs-send").click()
     first_source = page.locator("#rs-sources label").first
@@ -39,8 +39,8 @@ def test_ask_see_sources_open_passage(page, ui_server: LiveServer, artifacts_dir
     page.screenshot(path=str(artifacts_dir / "ui-workspace-english.png"), full_page=True)
 
 
-def test_filter_dropdowns_are_filled(page, ui_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{ui_server.url}/ui/")
+def test_filter_dropdowns_are_filled(signed_in_page, ui_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    page = signed_in_page
     page.get_by_text("Avgränsa").click()
     page.locator("#rs-committees input").click()
     options = page.get_by_role("option")
