@@ -97,7 +97,6 @@ def _split_long(text: str, span: tuple[int, int], max_tokens: int, count: Callab
         if cur < a and count(text[cur:b]) > max_tokens:
             out.append((cur, a))
             cur = a
-        del b
     out.append((cur, e))
     return [p for sub in out for p in (_split_long(text, sub, max_tokens, count) if count(text[sub[0]:sub[1]]) > max_tokens else [sub])]
 

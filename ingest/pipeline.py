@@ -78,6 +78,10 @@ def doc_id_for(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:100] or "doc"
 
 
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
@@ -97,12 +101,11 @@ class Ingestor:
         self.embedder = embedder
         self.batch_size = batch_size
 
-    def parse(self, path: Path, doc_id: str | None = None) -> _Parsed:
+    def parse(self, path: Path, doc_id: str | None = None, file_hash: str | None = None) -> _Parsed:
         """Load and chunk one file (no writes). Raises LoadError with a reason."""
         if not path.exists():
             raise LoadError(f"{path.name}: no such file")
         loaded = load(path)
-        data = path.read_bytes()
         first_page = loaded.pages[0][0] if loaded.pages and loaded.pages[0][0] is not None else None
         if first_page is not None:
             # Paginated formats: mark page starts explicitly so clean() records them.
@@ -121,15 +124,16 @@ class Ingestor:
             raise LoadError(f"{path.name}: no indexable text")
         pages = len({c.page for c in chunks if c.page is not None}) or 1
         return _Parsed(
-            path, did, hashlib.sha256(data).hexdigest(), cleaned.text, chunks, pages,
+            path, did, file_hash or file_digest(path), cleaned.text, chunks, pages,
             structure.title, structure.committee or "",
         )
 
-    def is_current(self, doc_id: str, file_hash: str) -> bool:
+    def current_record(self, doc_id: str, file_hash: str) -> dict[str, Any] | None:
+        """The document's record if it is fully indexed from this very file, else None."""
         record = self.docs.get(doc_id)
         if record is None or record.get("file_hash") != file_hash:
-            return False
-        return len(self.store.ids_for_doc(doc_id)) == int(record.get("n_chunks", -1))
+            return None
+        return record if len(self.store.ids_for_doc(doc_id)) == int(record.get("n_chunks", -1)) else None
 
     def ingest(
         self,
@@ -154,12 +158,12 @@ class Ingestor:
                 report.files.append(FileResult(path.name, doc_id_for(path), "skipped", reason=reason))
                 continue
             try:
-                file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-                if self.is_current(doc_id_for(path), file_hash):
-                    rec = self.docs.get(doc_id_for(path)) or {}
-                    report.files.append(FileResult(path.name, doc_id_for(path), "unchanged", chunks=int(rec.get("n_chunks", 0))))
+                digest = file_digest(path)
+                record = self.current_record(doc_id_for(path), digest)
+                if record is not None:
+                    report.files.append(FileResult(path.name, doc_id_for(path), "unchanged", chunks=int(record.get("n_chunks", 0))))
                     continue
-                todo.append(self.parse(path))
+                todo.append(self.parse(path, file_hash=digest))
             except (LoadError, OSError) as exc:
                 report.files.append(FileResult(path.name, doc_id_for(path), "skipped", reason=str(exc)))
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch

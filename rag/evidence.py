@@ -171,17 +171,6 @@ def coverage(index: BM25Index, terms: QueryTerms, text: str) -> float:
     return sum(w for t, w in terms.weights.items() if terms.present(t, present)) / terms.total
 
 
-def best_sentences(
-    index: BM25Index, terms: QueryTerms, text: str, n: int = 2, min_cov: float = 0.0
-) -> list[tuple[int, str, float]]:
-    """Top-n (position, sentence, coverage), returned in document order."""
-    sents = split_sentences(text)
-    scored = [(i, s, coverage(index, terms, s)) for i, s in enumerate(sents)]
-    scored = [x for x in scored if x[2] >= min_cov and len(x[1]) > 20]
-    top = sorted(scored, key=lambda x: (-x[2], x[0]))[:n]
-    return sorted(top, key=lambda x: x[0])
-
-
 def anchors(terms: QueryTerms) -> set[str]:
     """The question's most specific words: the rarest terms of five letters or more.
 

@@ -177,17 +177,21 @@ class HybridRetriever:
         return sorted(fused.values(), key=lambda p: -p.score)
 
     def retrieve(
-        self, query: str, k: int, filters: Filters | None = None, timings: dict[str, float] | None = None
+        self,
+        query: str,
+        qvec: np.ndarray,
+        k: int,
+        filters: Filters | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[Passage]:
-        timings = timings if timings is not None else {}
+        """Fused dense + lexical candidates; ``qvec`` is the query's embedding (computed once
+        by the caller, which also needs it for aggregation)."""
         t0 = time.perf_counter()
-        qvec = self.embed_query(query)
-        t1 = time.perf_counter()
         dense = self.dense(qvec, self.dense_k, filters)
-        t2 = time.perf_counter()
+        t1 = time.perf_counter()
         lexical = self.lexical(query, self.lexical_k, filters)
-        t3 = time.perf_counter()
-        timings.update(embed=t1 - t0, dense=t2 - t1, lexical=t3 - t2)
+        if timings is not None:
+            timings.update(dense=t1 - t0, lexical=time.perf_counter() - t1)
         return self.fuse(dense, lexical)[:k]
 
     def score_all(self, query: str, qvec: np.ndarray, filters: Filters | None = None) -> tuple[Snapshot, np.ndarray, np.ndarray]:

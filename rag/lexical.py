@@ -9,7 +9,6 @@ part is indexed too: a query for "nämnd" then finds "stadsdelsnämnden".
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -146,7 +145,3 @@ class BM25Index:
         top = top[np.argsort(-s[top])]
         return [(int(i), float(s[i])) for i in top]
 
-
-def idf_weight(index: BM25Index, term: str) -> float:
-    i = index.term_index.get(term)
-    return float(index.idf[i]) if i is not None else math.log(1 + len(index.ids))

@@ -51,7 +51,7 @@ _NUMBER = re.compile(
     r"tjugo|trettio|hundra|tusen|miljon\w*|hälften|procent)\b",
     re.IGNORECASE,
 )
-_SUMMARY_SECTION = re.compile(r"sammanfattning|summary|inriktning", re.IGNORECASE)
+_SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 
 
 def context_of(p: Passage) -> str:
@@ -145,13 +145,7 @@ class RagPipeline:
 
     # -- strategies ----------------------------------------------------------------------
     def _retrieve(self, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, timings: dict[str, float]) -> list[Passage]:
-        r = self.retriever
-        t0 = time.perf_counter()
-        dense = r.dense(qvec, r.dense_k, filters)
-        t1 = time.perf_counter()
-        lexical = r.lexical(qplan.text, r.lexical_k, filters)
-        timings.update(dense=t1 - t0, lexical=time.perf_counter() - t1)
-        fused = r.fuse(dense, lexical)[: max(self.policy.top_k * 2, 20)]
+        fused = self.retriever.retrieve(qplan.text, qvec, max(self.policy.top_k * 2, 20), filters, timings)
         return self._rerank(qplan, qvec, fused)[: self.policy.top_k]
 
     def _rerank(self, qplan: QueryPlan, qvec: np.ndarray, passages: list[Passage]) -> list[Passage]:

@@ -94,13 +94,17 @@ class ChromaServer:
         self.proc = None
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    """A Chroma server for the session; always stopped at teardown."""
-    root = tmp_path_factory.mktemp("chroma_server")
+def running_chroma(root: Path) -> Iterator[ChromaServer]:
+    """A started `chroma run` under ``root`` on a free port; stopped when the generator ends."""
     server = ChromaServer(root / "db", free_port(), root / "chroma.log")
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """A Chroma server for the session; always stopped at teardown."""
+    yield from running_chroma(tmp_path_factory.mktemp("chroma_server"))

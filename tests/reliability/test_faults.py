@@ -13,7 +13,7 @@ from radslag.components import Components
 from radslag.settings import LLMSettings, Settings
 from tests.api.live import LiveServer, api_settings, free_port
 from tests.conftest import CORPUS
-from tests.ingest.conftest import ChromaServer, components_for, copy_docs
+from tests.ingest.conftest import ChromaServer, components_for, copy_docs, running_chroma
 
 pytestmark = pytest.mark.slow
 QUESTION = {"question": "Vilka nämnder vill att facilitatorer samordnas centralt?"}
@@ -24,13 +24,7 @@ MUSIC = {"question": "Hur använder stadsdelsförvaltningen i Hässelby-Välling
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     """This module's own `chroma run` (the tests stop and restart it)."""
-    root = tmp_path_factory.mktemp("fault_chroma")
-    server = ChromaServer(root / "db", free_port(), root / "chroma.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running_chroma(tmp_path_factory.mktemp("fault_chroma"))
 
 
 @pytest.fixture(scope="module")
