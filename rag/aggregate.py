@@ -42,7 +42,7 @@ class AggregatePolicy:
 def sharpen(terms: QueryTerms) -> QueryTerms:
     """Square the IDF weights: deciding *which* committees, the specific words
     ("mentorsverksamhet", "6.4.4", "KTH") must dominate the common ones ("stad", "central")."""
-    return QueryTerms({t: w * w for t, w in terms.weights.items()}, terms.missing**2, terms.variants)
+    return terms.reweighted({t: w * w for t, w in terms.weights.items()}, terms.missing**2)
 
 
 def _group_of(meta: dict) -> str:

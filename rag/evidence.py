@@ -31,10 +31,19 @@ class QueryTerms:
     weights: dict[str, float]  # stemmed term -> idf
     missing: float = 0.0  # weight of question words the corpus never uses
     variants: dict[str, frozenset[str]] = field(default_factory=dict)  # term -> matching stems
+    optional: frozenset[str] = frozenset()  # count when present, never as missing
 
     @property
     def total(self) -> float:
         return (sum(self.weights.values()) + self.missing) or 1.0
+
+    def share(self, matched: float, absent: set[str]) -> float:
+        """``matched`` weight as a share of the total, not counting absent optional terms."""
+        excused = sum(self.weights[t] for t in absent if t in self.optional)
+        return matched / max(self.total - excused, 1e-9)
+
+    def reweighted(self, weights: dict[str, float], missing: float) -> QueryTerms:
+        return QueryTerms(weights, missing, self.variants, self.optional)
 
     def forms(self, term: str) -> frozenset[str]:
         return self.variants.get(term, frozenset((term,)))
@@ -76,7 +85,8 @@ def without_frame(question: str, entity_phrase: str | None = None) -> str:
     """The question minus framing words and the entities it asks about ("vilka nämnder")."""
     if entity_phrase:
         question = question.replace(entity_phrase, " ")
-    words = re.findall(r"[\w.:-]+", question)
+    # Parentheses survive: they mark glosses (see query_terms).
+    words = re.findall(r"[\w.:-]+|[()]", question)
     return " ".join(w for w in words if w.lower() not in FRAME_WORDS and not _ENTITY_NOUN.match(w))
 
 
@@ -104,6 +114,10 @@ def spelling_variants(index: BM25Index, term: str) -> list[str]:
     ][:4]
 
 
+_PAREN = re.compile(r"\(([^()]*)\)")
+_MEASURE = re.compile(r"\d+(?:\.\d+)+")
+
+
 def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryTerms:
     """The question's terms with IDF weights.
 
@@ -115,7 +129,18 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
     variants: dict[str, frozenset[str]] = {}
     missing = 0.0
     oov_weight = float(np.percentile(index.idf, 25)) if len(index.idf) else 1.0
-    for tok in raw_tokens(question):
+    # A parenthesis restates what precedes it ("KTH (the Royal Institute of Technology)",
+    # "mentorsverksamhet (åtgärd 6.4.4)"): its words count where a text has them, but a text
+    # that lacks them is not the worse for it.
+    # A parenthesis holding a measure number ("(åtgärd 6.4.4)") identifies rather than
+    # restates, and stays required.
+    glosses = [g for g in _PAREN.findall(question) if not _MEASURE.search(g)]
+    main = raw_tokens(_PAREN.sub(lambda m: " " if m.group(1) in glosses else m.group(1), question))
+    gloss = [t for t in raw_tokens(" ".join(glosses)) if t not in main]
+    before = set()
+    for n, tok in enumerate(main + gloss):
+        if n == len(main):
+            before = set(weights)
         terms = [t for t in index._analyse([tok]) if t in index.term_index]  # noqa: SLF001
         if not terms and language == "en":
             cognates = _cognates(index, tok)
@@ -132,7 +157,8 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
             if w > weights.get(term, 0.0):
                 weights[term] = w
             variants[term] = frozenset((term, *spelling_variants(index, term)))
-    return QueryTerms(weights, missing, variants)
+    optional = frozenset(weights) - before if gloss and main else frozenset()
+    return QueryTerms(weights, missing, variants, optional)
 
 
 def stems_of(index: BM25Index, text: str) -> set[str]:
@@ -160,7 +186,7 @@ def with_name_phrases(index: BM25Index, terms: QueryTerms, question: str) -> Que
         for a, b in zip(stems, stems[1:], strict=False):
             if a in weights and b in weights:
                 weights[f"{a}_{b}"] = 2 * (weights[a] + weights[b])
-    return QueryTerms(weights, terms.missing, terms.variants)
+    return terms.reweighted(weights, terms.missing)
 
 
 def coverage(index: BM25Index, terms: QueryTerms, text: str) -> float:
@@ -168,7 +194,8 @@ def coverage(index: BM25Index, terms: QueryTerms, text: str) -> float:
     if not terms.weights:
         return 0.0
     present = stems_of(index, text)
-    return sum(w for t, w in terms.weights.items() if terms.present(t, present)) / terms.total
+    hit = {t for t in terms.weights if terms.present(t, present)}
+    return terms.share(sum(terms.weights[t] for t in hit), set(terms.weights) - hit)
 
 
 def anchors(terms: QueryTerms) -> set[str]:
@@ -196,26 +223,50 @@ def covers_anchor(index: BM25Index, terms: QueryTerms, texts: list[str]) -> bool
     return bool(want & have)
 
 
-def window_scores(
-    index: BM25Index, terms: QueryTerms, sentences: list[str], context: str = ""
-) -> list[float]:
-    """Coverage of each sentence together with its neighbours (half weight for context).
+@dataclass
+class SentenceScores:
+    """Per-sentence coverage of the question: ``own`` by the sentence alone, ``window`` with
+    its neighbours (and the passage context) counting 0.7."""
+
+    window: list[float]
+    own: list[float]
+
+    def best(self) -> int:
+        """The sentence to centre a quote on: the best window, and among near-equal windows
+        the sentence that itself states most ("87 procent av hyresrätter", not the sentence
+        before it that only borrows those words from its neighbour)."""
+        return max(range(len(self.window)), key=lambda i: (self.window[i] + 0.5 * self.own[i], -i))
+
+
+def sentence_scores(index: BM25Index, terms: QueryTerms, sentences: list[str], context: str = "") -> SentenceScores:
+    """Coverage of each sentence alone and together with its neighbours.
 
     A committee often names the measure in one sentence and takes its stance in the next
     ("Åtgärden 6.4.4 … Förvaltningen anser att den med fördel kan organiseras centralt").
     """
     if not terms.weights:
-        return [0.0] * len(sentences)
+        zeros = [0.0] * len(sentences)
+        return SentenceScores(zeros, list(zeros))
     sets = [stems_of(index, s) for s in sentences]
     ctx = stems_of(index, context) if context else set()
-    out = []
+    window, own_scores = [], []
     for i, own in enumerate(sets):
         near = (sets[i - 1] if i else set()) | (sets[i + 1] if i + 1 < len(sets) else set()) | ctx
-        score = 0.0
+        score = alone = 0.0
+        absent, not_own = set(), set()
         for t, w in terms.weights.items():
             if terms.present(t, own):
                 score += w
+                alone += w
             elif terms.present(t, near):
                 score += 0.7 * w
-        out.append(score / terms.total)
-    return out
+                not_own.add(t)
+            else:
+                absent.add(t)
+        window.append(terms.share(score, absent))
+        own_scores.append(terms.share(alone, absent | not_own))
+    return SentenceScores(window, own_scores)
+
+
+def window_scores(index: BM25Index, terms: QueryTerms, sentences: list[str], context: str = "") -> list[float]:
+    return sentence_scores(index, terms, sentences, context).window

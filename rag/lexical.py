@@ -56,6 +56,9 @@ class Decompounder:
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.vocab = {w for w in vocabulary if len(w) >= 4}
+        # A head is often a form the corpus never writes alone ("lägenhet" in
+        # "lägenhetsbeståndet", where the corpus has "lägenheter"): match heads by stem too.
+        self.stems = {stem(w) for w in self.vocab}
         self._cache: dict[str, list[str]] = {}
 
     def split(self, word: str) -> list[str]:
@@ -66,11 +69,22 @@ class Decompounder:
         parts: list[str] = []
         for i in range(4, len(word) - 3):
             head, tail = word[:i], word[i:]
-            if tail not in self.vocab and stem(tail) not in self.vocab:
+            if tail not in self.vocab and stem(tail) not in self.stems:
                 continue
             if head in self.vocab or (head.endswith("s") and head[:-1] in self.vocab):
                 parts = [head.rstrip("s") if head not in self.vocab else head, tail]
                 break
+            bare = head[:-1] if head.endswith("s") else head
+            if len(bare) >= 5 and stem(bare) in self.stems:
+                parts = [bare, tail]
+                break
+        if not parts:
+            # The linking "s" marks a compound even when the tail is new to the corpus
+            # ("lägenhets|beståndet"): split after the longest known head that takes it.
+            for i in range(len(word) - 5, 5, -1):
+                if word[i - 1] == "s" and stem(word[: i - 1]) in self.stems and len(word[: i - 1]) >= 5:
+                    parts = [word[: i - 1], word[i:]]
+                    break
         self._cache[word] = parts
         return parts
 

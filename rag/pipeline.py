@@ -16,7 +16,7 @@ from rag.aggregate import (
     named_committees,
 )
 from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
-from rag.evidence import coverage, covers_anchor, query_terms, split_sentences, window_scores
+from rag.evidence import SentenceScores, coverage, covers_anchor, query_terms, sentence_scores, split_sentences
 from rag.hybrid import HybridRetriever, lexical_text
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, plan
@@ -162,12 +162,13 @@ class RagPipeline:
         return sorted(passages, key=lambda p: -p.score)
 
     @staticmethod
-    def _quote(qplan: QueryPlan, sents: list[str], ws: list[float], best: int) -> list[str]:
+    def _quote(qplan: QueryPlan, sents: list[str], sc: SentenceScores, best: int) -> list[str]:
         """The best window's sentences, verbatim and in document order.
 
         Summaries and English questions (whose terms rarely match the Swedish text) quote a
         longer stretch, since the sentence choice is less certain.
         """
+        ws = sc.window
         if qplan.summary or (qplan.language == "en" and ws[best] < 0.3):
             lo = max(0, best - 1)
             return sents[lo : lo + 4]
@@ -189,13 +190,13 @@ class RagPipeline:
             sents = split_sentences(p.text)
             if not sents:
                 continue
-            ws = window_scores(snap.lexical, terms, sents, context_of(p))
-            best = max(range(len(sents)), key=lambda i: (ws[i], -i))
+            sc = sentence_scores(snap.lexical, terms, sents, context_of(p))
+            ws, best = sc.window, sc.best()
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
             bonus = pol.summary_bonus if qplan.summary and _SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))) else 0.0
             if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
                 bonus += pol.number_bonus  # "how many / when" is answered by a sentence with a number
-            scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, ws, p))
+            scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, sc, p))
         if not scored:
             return []
         scored.sort(key=lambda x: -x[0])
@@ -213,10 +214,10 @@ class RagPipeline:
         wanted = pol.max_evidence_summary if qplan.summary else pol.max_evidence
         evidence: list[Evidence] = []
         covered: set[str] = set()
-        for score, cov, best, sents, ws, p in scored:
+        for score, cov, best, sents, sc, p in scored:
             if len(evidence) >= wanted:
                 break
-            quote = self._quote(qplan, sents, ws, best)
+            quote = self._quote(qplan, sents, sc, best)
             new_terms = terms.matched(set(snap.lexical._analyse(raw_tokens(" ".join(quote)))))  # noqa: SLF001
             if evidence and qplan.summary:
                 if score < top_score - 2 * pol.second_margin:
