@@ -170,6 +170,10 @@ def chunk_document(
                 cur_section = section
                 if carry:
                     cur.append(carry)
+            elif section is not cur_section:
+                # A small run (a heading, a signature) joins the section that follows and is
+                # labelled by it, so that section continues in this chunk, not in a new one.
+                cur_section = section
             cur.append(span)
     flush()
     return chunks

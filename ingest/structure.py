@@ -31,7 +31,8 @@ _ISSUER = re.compile(
     r"\b([A-ZÅÄÖ][\wåäö]+(?:-[A-ZÅÄÖ][\wåäö]+)*)\s+(stadsdelsnämnd|stadsdelsförvaltning)\b"
 )
 _FUNCTION_WORDS = frozenset(
-    "om och för av i på till med att som den det en ett eller samt från vid inom under".split()
+    # Function words and the copula: "Exempel på … i stadsdelen är" continues on the next line.
+    "om och för av i på till med att som den det en ett eller samt från vid inom under är var har".split()
 )
 _PLACE_COMPOUND = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)+\b")
 
@@ -103,11 +104,21 @@ def _looks_like_heading(line: _Line, prev: _Line | None, nxt: _Line | None) -> b
     next_starts_new = nxt is None or nxt.text[:1].isupper() or nxt.text[:1].isdigit() or nxt.text.startswith("•")
     if line.isolated:
         return next_starts_new
+    if _all_caps(t) and (prev is None or _all_caps(prev.text.strip()) or prev_is_done(prev)):
+        return True  # "SAMMANFATTNING OCH INRIKTNING FÖR …": capitals mark a heading, even unfinished
     if t.split()[-1].strip("”\"'»«(").lower() in _FUNCTION_WORDS:
         return False
-    # After a finished sentence or a short line (a signature, a date), not mid-paragraph.
-    prev_done = prev is None or bool(_SENTENCE_END.search(prev.text.strip())) or len(prev.text) < 45
-    return prev_done and next_starts_new
+    return (prev is None or prev_is_done(prev)) and next_starts_new
+
+
+def prev_is_done(prev: _Line) -> bool:
+    """After a finished sentence or a short line (a signature, a date), not mid-paragraph."""
+    return bool(_SENTENCE_END.search(prev.text.strip())) or len(prev.text) < 45
+
+
+def _all_caps(t: str) -> bool:
+    letters = [c for c in t if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 def _name_shaped(t: str) -> bool:
@@ -223,8 +234,18 @@ def detect_structure(text: str) -> DocStructure:
         measure = numbered[-1][1] if numbered and "." in numbered[-1][1] else None
         sections.append(Section(start, start, path(), committee, measure))
 
+    prev_line: _Line | None = None
     for line in lines:
         t = line.text.strip()
+        if line.kind == "heading" and prev_line is not None and prev_line.kind == "heading" and heading \
+                and _all_caps(t) and _all_caps(prev_line.text.strip()):
+            # A heading in capitals broken over two lines is one heading.
+            heading = f"{heading} {t}"
+            sections[-1].path = path()
+            sections[-1].end = line.end
+            prev_line = line
+            continue
+        prev_line = line
         if line.kind == "group":
             group, committee, heading, numbered = t, None, None, []
         elif line.kind == "committee":

@@ -20,8 +20,8 @@ import numpy as np
 from rag.answer import Evidence
 from rag.evidence import (
     QueryTerms,
+    passage_sentences,
     query_terms,
-    split_sentences,
     window_scores,
     with_name_phrases,
     without_frame,
@@ -81,7 +81,7 @@ def _best_window(
     best: tuple[float, float, Passage, list[str]] | None = None
     for i in arr[np.argsort(-combined[arr])[:k]]:
         p = snap.passage(int(i), float(combined[i]))
-        sents = split_sentences(p.text)
+        sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
         if not sents:
             continue
         context = f"{p.committee} {p.meta.get('section_path', '')}"
@@ -136,7 +136,11 @@ def named_committee_evidence(
 ) -> list[Evidence]:
     pol = policy or AggregatePolicy()
     snap, combined = _scores(retriever, qplan, qvec, filters, pol)
-    terms = query_terms(snap.lexical, qplan.text, qplan.language)
+    # The names select whose texts to read; what to quote from them is the rest of the question.
+    topic = qplan.text
+    for name in names:
+        topic = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", " ", topic, flags=re.IGNORECASE)
+    terms = query_terms(snap.lexical, topic, qplan.language)
     rows = committee_rows(snap, None, snap.mask(filters))
     out = []
     for name in names:

@@ -57,7 +57,7 @@ class Decompounder:
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.vocab = {w for w in vocabulary if len(w) >= 4}
         # A head is often a form the corpus never writes alone ("lägenhet" in
-        # "lägenhetsbeståndet", where the corpus has "lägenheter"): match heads by stem too.
+        # "lägenhetsbeståndet", where the corpus has "lägenheter"): see the linking-s rule.
         self.stems = {stem(w) for w in self.vocab}
         self._cache: dict[str, list[str]] = {}
 
@@ -69,14 +69,15 @@ class Decompounder:
         parts: list[str] = []
         for i in range(4, len(word) - 3):
             head, tail = word[:i], word[i:]
-            if tail not in self.vocab and stem(tail) not in self.stems:
+            if tail not in self.vocab and stem(tail) not in self.vocab:
                 continue
             if head in self.vocab or (head.endswith("s") and head[:-1] in self.vocab):
                 parts = [head.rstrip("s") if head not in self.vocab else head, tail]
                 break
-            bare = head[:-1] if head.endswith("s") else head
-            if len(bare) >= 5 and stem(bare) in self.stems:
-                parts = [bare, tail]
+            # A head in its compound form ("hälso-" of "hälsa") shares the word's stem; then
+            # the tail must be a word the corpus writes as such.
+            if len(head) >= 5 and len(tail) >= 6 and tail in self.vocab and stem(head) in self.stems:
+                parts = [head, tail]
                 break
         if not parts:
             # The linking "s" marks a compound even when the tail is new to the corpus

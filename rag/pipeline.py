@@ -16,7 +16,7 @@ from rag.aggregate import (
     named_committees,
 )
 from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
-from rag.evidence import SentenceScores, coverage, covers_anchor, query_terms, sentence_scores, split_sentences
+from rag.evidence import SentenceScores, coverage, covers_anchor, passage_sentences, query_terms, sentence_scores
 from rag.hybrid import HybridRetriever, lexical_text
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, plan
@@ -52,6 +52,11 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
+SUMMARY_CHARS = 900
+
+
+def _is_summary_section(p: Passage) -> bool:
+    return bool(_SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))))
 
 
 def context_of(p: Passage) -> str:
@@ -169,7 +174,16 @@ class RagPipeline:
         longer stretch, since the sentence choice is less certain.
         """
         ws = sc.window
-        if qplan.summary or (qplan.language == "en" and ws[best] < 0.3):
+        if qplan.summary:
+            # A summary quotes a stretch, not a sentence: from the best sentence's predecessor
+            # on, as much as reads in a paragraph.
+            lo, out = max(0, best - 1), []
+            for sent in sents[max(0, best - 1) :]:
+                if out and sum(map(len, out)) + len(sent) > SUMMARY_CHARS:
+                    break
+                out.append(sent)
+            return out
+        if qplan.language == "en" and ws[best] < 0.3:
             lo = max(0, best - 1)
             return sents[lo : lo + 4]
         # The neighbours carry the context a claim needs ("Endast 13 procent …" after
@@ -187,13 +201,13 @@ class RagPipeline:
         terms = query_terms(snap.lexical, qplan.text, qplan.language)
         scored = []
         for p in ranked[:6]:
-            sents = split_sentences(p.text)
+            sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
             if not sents:
                 continue
             sc = sentence_scores(snap.lexical, terms, sents, context_of(p))
             ws, best = sc.window, sc.best()
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
-            bonus = pol.summary_bonus if qplan.summary and _SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))) else 0.0
+            bonus = pol.summary_bonus if qplan.summary and _is_summary_section(p) else 0.0
             if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
                 bonus += pol.number_bonus  # "how many / when" is answered by a sentence with a number
             scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, sc, p))
@@ -212,11 +226,15 @@ class RagPipeline:
         ):
             return []
         wanted = pol.max_evidence_summary if qplan.summary else pol.max_evidence
+        if qplan.summarise and _is_summary_section(top_p):
+            wanted = 1  # the document's own summary answers "summarise …"; more passages dilute it
         evidence: list[Evidence] = []
         covered: set[str] = set()
         for score, cov, best, sents, sc, p in scored:
             if len(evidence) >= wanted:
                 break
+            if qplan.summarise and _is_summary_section(p):
+                best = 0  # the summary section is read from its start, not from a matching word
             quote = self._quote(qplan, sents, sc, best)
             new_terms = terms.matched(set(snap.lexical._analyse(raw_tokens(" ".join(quote)))))  # noqa: SLF001
             if evidence and qplan.summary:

@@ -44,6 +44,8 @@ _SUMMARY = re.compile(
     r"\b(sammanfatta\w*|sammanfattning|beskriv\w*|jämför\w*|skillnad\w*|summari[sz]e|describe|compare|differ\w*)\b",
     re.IGNORECASE,
 )
+# An explicit request for a summary, which the document's own summary section answers.
+_SUMMARISE = re.compile(r"\b(sammanfatta\w*|summari[sz]e|in\s+summary|give\s+an\s+overview)\b", re.IGNORECASE)
 _NUMERIC = re.compile(
     r"\b(hur\s+många|hur\s+mycket|hur\s+stor|vilket\s+år|vilket\s+datum|när|hur\s+länge|antal|"
     r"how\s+many|how\s+much|how\s+large|what\s+share|which\s+year|what\s+year|when)\b",
@@ -60,10 +62,11 @@ class QueryPlan:
     aggregate: bool
     missing_replies: bool
     yes_no: bool
-    summary: bool
+    summary: bool  # asks for a stretch of text: summarise, describe, compare
     numeric: bool
     group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
     entity_phrase: str | None = None  # "Vilka nämnder": what an aggregation question lists
+    summarise: bool = False  # "sammanfatta …": the document's own summary is the answer
 
 
 def detect_language(text: str) -> str:
@@ -109,6 +112,7 @@ def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
         missing_replies=bool(_MISSING.search(text)),
         yes_no=bool(_YES_NO.search(question)),
         summary=bool(_SUMMARY.search(question)),
+        summarise=bool(_SUMMARISE.search(question)),
         numeric=bool(_NUMERIC.search(question)),
         group_hint=group,
     )
