@@ -73,12 +73,20 @@ def named_committees(question: str, snap: Snapshot, filters: Filters | None = No
     return [n for _, n in sorted(found)]
 
 
-def _best_window(
-    snap: Snapshot, terms: QueryTerms, rows: list[int], combined: np.ndarray, k: int
-) -> tuple[float, Passage, list[str]] | None:
-    """The committee's best (coverage, passage, quoted sentences) among its top-k chunks."""
+@dataclass
+class Window:
+    """A committee's best-covering sentences, and its other chunks that cover nearly as well."""
+
+    coverage: float
+    passage: Passage
+    quote: list[str]
+    alternates: list[Passage]
+
+
+def _best_window(snap: Snapshot, terms: QueryTerms, rows: list[int], combined: np.ndarray, k: int) -> Window | None:
+    """The committee's best window among its top-k chunks."""
     arr = np.array(rows)
-    best: tuple[float, float, Passage, list[str]] | None = None
+    hits: list[tuple[float, float, Passage, list[str]]] = []
     for i in arr[np.argsort(-combined[arr])[:k]]:
         p = snap.passage(int(i), float(combined[i]))
         sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
@@ -87,11 +95,13 @@ def _best_window(
         context = f"{p.committee} {p.meta.get('section_path', '')}"
         ws = window_scores(snap.lexical, terms, sents, context)
         j = max(range(len(sents)), key=lambda x: ws[x])
-        key = ws[j] + 0.01 * float(combined[i])
-        if best is None or key > best[0]:
-            quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-            best = (key, ws[j], p, quote)
-    return None if best is None else (best[1], best[2], best[3])
+        quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
+        hits.append((ws[j] + 0.01 * float(combined[i]), ws[j], p, quote))
+    if not hits:
+        return None
+    hits.sort(key=lambda h: -h[0])
+    _, cov, p, quote = hits[0]
+    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0])
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
@@ -120,10 +130,10 @@ def aggregate_evidence(
             found.append(hit)
     if not found:
         return []
-    top = max(cov for cov, _, _ in found)
-    chosen = [f for f in found if f[0] >= max(pol.min_coverage, pol.relative * top)]
-    chosen.sort(key=lambda f: (-f[0], f[1].committee))
-    return [Evidence(p, quote, label=p.committee) for _cov, p, quote in chosen]
+    top = max(w.coverage for w in found)
+    chosen = [w for w in found if w.coverage >= max(pol.min_coverage, pol.relative * top)]
+    chosen.sort(key=lambda w: (-w.coverage, w.passage.committee))
+    return [Evidence(w.passage, w.quote, label=w.passage.committee, alternates=w.alternates) for w in chosen]
 
 
 def named_committee_evidence(
@@ -147,8 +157,8 @@ def named_committee_evidence(
         if name not in rows:
             continue
         hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee)
-        if hit and hit[0] >= pol.min_coverage * 0.5:
-            out.append(Evidence(hit[1], hit[2], label=name))
+        if hit and hit.coverage >= pol.min_coverage * 0.5:
+            out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.types import Passage
@@ -36,6 +36,7 @@ class Evidence:
     passage: Passage
     sentences: list[str]
     label: str | None = None  # e.g. the committee, for list answers
+    alternates: list[Passage] = field(default_factory=list)  # other passages saying the same
 
 
 class AnswerBackend(Protocol):

@@ -115,8 +115,10 @@ class RagPipeline:
         timings["rerank"] = time.perf_counter() - t0
 
         if kind in ("aggregate", "compare", "missing") and evidence:
-            # What the answer was built from is what was retrieved: each committee's passage.
+            # What the answer was built from is what was retrieved: each committee's passage,
+            # then the committees' other passages that say the same.
             first = [ev.passage for ev in evidence]
+            first += [alt for ev in evidence for alt in ev.alternates]
             ids = {p.id for p in first}
             retrieved = first + [p for p in retrieved if p.id not in ids]
         t0 = time.perf_counter()
