@@ -20,6 +20,7 @@ from api.bodylimit import BodySizeLimitMiddleware
 from api.deps import default_components, default_settings
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
+from api.responses import install_openapi
 from api.routes import admin, ask, auth, documents, health, openai_compat, widget
 from radslag.components import Components
 from radslag.settings import Settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
+    install_openapi(app, ask.STREAM_MODELS + openai_compat.STREAM_MODELS)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -108,5 +110,5 @@ def create_app(settings: Settings | None = None, components: Components | None =
 
     from ui.workspace import WORKSPACE_CSS, build_workspace
 
-    gr.mount_gradio_app(app, build_workspace(components), path="/ui", css=WORKSPACE_CSS, footer_links=[])
+    gr.mount_gradio_app(app, build_workspace(components, settings), path="/ui", css=WORKSPACE_CSS, footer_links=[])
     return app

@@ -139,3 +139,15 @@ class VisibilityResult(BaseModel):
 class ReindexResult(BaseModel):
     report: dict[str, Any]
     chunks: int
+
+
+class StreamPart(BaseModel):
+    """Data of a ``part`` event of /api/ask/stream."""
+
+    text: str = Field(description="The next piece of the answer text; concatenate the parts in order.")
+
+
+class StreamError(BaseModel):
+    """Data of an ``error`` event: answering failed midway through a stream."""
+
+    detail: str

@@ -1,17 +1,27 @@
 """Load test: concurrent clients mixing POST /api/ask and POST /v1/chat/completions.
 
 ``run_load(base_url, clients=20, seconds=60)`` returns status counts, latency percentiles and
-(given the server's pid) its resident memory at start and end. ``radslag bench --load`` starts
-the app on loopback and prints the table.
+(given the server's pid) its resident memory at start, at end and the maximum sampled in
+between. ``radslag bench --load N`` starts the app on loopback in this process and prints the
+table; ``--soak`` runs the server as its own process (``radslag serve``), so the memory
+figures are the server's alone — the way to see whether a long run leaks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +58,36 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+class RssSampler:
+    """Samples a process's RSS every ``interval_s`` in a thread; keeps the maximum."""
+
+    def __init__(self, pid: int, interval_s: float = 1.0) -> None:
+        self.pid, self.interval_s = pid, interval_s
+        self.max_mb: float | None = None
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
+
+    def sample(self) -> float | None:
+        mb = rss_mb(self.pid)
+        if mb is not None:
+            self.samples += 1
+            self.max_mb = mb if self.max_mb is None else max(self.max_mb, mb)
+        return mb
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.sample()
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -64,6 +104,8 @@ class LoadResult:
     retry_after_seen: int = 0
     rss_start_mb: float | None = None
     rss_end_mb: float | None = None
+    rss_max_mb: float | None = None
+    rss_pid: int | None = None  # whose memory the rss_* figures are
 
     @property
     def requests(self) -> int:
@@ -77,6 +119,11 @@ class LoadResult:
     def rate_limited(self) -> int:
         return self.statuses.get("429", 0)
 
+    @property
+    def transport_errors(self) -> int:
+        """Requests that got no HTTP response at all (refused, reset, timed out)."""
+        return sum(n for s, n in self.statuses.items() if s.startswith("error"))
+
     def as_dict(self) -> dict[str, Any]:
         ok = self.latencies_s
         return {
@@ -87,12 +134,15 @@ class LoadResult:
             "statuses": dict(sorted(self.statuses.items())),
             "server_errors": self.server_errors,
             "rate_limited": self.rate_limited,
+            "transport_errors": self.transport_errors,
             "retry_after_seen": self.retry_after_seen,
             "p50_s": round(_percentile(ok, 0.5), 3),
             "p95_s": round(_percentile(ok, 0.95), 3),
             "max_s": round(max(ok, default=0.0), 3),
             "rss_start_mb": None if self.rss_start_mb is None else round(self.rss_start_mb, 1),
             "rss_end_mb": None if self.rss_end_mb is None else round(self.rss_end_mb, 1),
+            "rss_max_mb": None if self.rss_max_mb is None else round(self.rss_max_mb, 1),
+            "rss_pid": self.rss_pid,
         }
 
 
@@ -109,7 +159,8 @@ def run_load(
     """``clients`` threads post questions until ``seconds`` pass; every ``chat_share``-th request
     goes to /v1/chat/completions, the rest to /api/ask. Transport errors count as "error:<type>"."""
     qs = questions or dev_questions()
-    result = LoadResult(clients=clients, seconds=seconds, rss_start_mb=rss_mb(pid) if pid else None)
+    sampler = RssSampler(pid) if pid else None
+    result = LoadResult(clients=clients, seconds=seconds, rss_start_mb=sampler.sample() if sampler else None, rss_pid=pid)
     lock = threading.Lock()
     counter = itertools.count()
     started = time.monotonic()
@@ -140,31 +191,64 @@ def run_load(
                     time.sleep(0.2)  # a limited client backs off a little instead of spinning
 
     threads = [threading.Thread(target=worker, name=f"load-{n}", daemon=True) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=seconds + timeout_s + 30)
+    with sampler or contextlib.nullcontext():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=seconds + timeout_s + 30)
     result.seconds = time.monotonic() - started
-    result.rss_end_mb = rss_mb(pid) if pid else None
+    if sampler:
+        result.rss_end_mb = sampler.sample()
+        result.rss_max_mb = sampler.max_mb
     return result
 
 
-def run_load_cli(settings: Any, clients: int, seconds: float) -> LoadResult:
-    """Serve the app with the default components on a loopback port (uvicorn in a thread),
-    run the load against it and print a table. Used by ``radslag bench --load``."""
-    import os
-    import socket
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
-    import uvicorn
+
+def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] | None = None) -> None:
+    """Until ``url``/readyz answers 200; ``alive()`` False (the server died) or the timeout raises."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise RuntimeError(f"the server for {url} exited before it was ready")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} was not ready within {timeout_s:.0f} s")
+
+
+def print_result(result: LoadResult, title: str, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(result.as_dict()))
+        return
     from rich.console import Console
     from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result.as_dict().items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    Console().print(table)
+
+
+def run_load_cli(settings: Any, clients: int, seconds: float, as_json: bool = False) -> LoadResult:
+    """Serve the app with the default components on a loopback port (uvicorn in a thread),
+    run the load against it and print a table. Used by ``radslag bench --load``.
+    The memory figures are this whole process's: server and clients together."""
+    import uvicorn
 
     from api.app import create_app
     from radslag.components import Components
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     # One loopback client would only measure the rate limiter: it is off for the bench.
     settings = settings.model_copy(update={"api": settings.api.model_copy(update={"rate_limit_per_minute": 0})})
     comps = Components(settings)
@@ -174,23 +258,47 @@ def run_load_cli(settings: Any, clients: int, seconds: float) -> LoadResult:
     thread = threading.Thread(target=server.run, name="bench-uvicorn", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
     try:
+        wait_ready(url, 300)
         result = run_load(url, clients, seconds, pid=os.getpid())
     finally:
         server.should_exit = True
         thread.join(timeout=15)
-    table = Table(title=f"Load: {clients} clients x {seconds:.0f} s on {url}")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in result.as_dict().items():
-        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-    Console().print(table)
+    print_result(result, f"Load: {clients} clients x {seconds:.0f} s on {url}", as_json)
+    return result
+
+
+@contextlib.contextmanager
+def server_process(ready_timeout_s: float = 900) -> Iterator[tuple[str, int]]:
+    """``radslag serve`` as a child process on a free loopback port, settings from the
+    environment (``RADSLAG_*``) with the rate limit off; yields (url, pid); SIGTERM at the end."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "RADSLAG_API__RATE_LIMIT_PER_MINUTE": "0"}  # loopback clients share one IP
+    cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: a full pipe would stall the server
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                wait_ready(url, ready_timeout_s, alive=lambda: proc.poll() is None)
+            except RuntimeError as exc:
+                log.seek(0)
+                raise RuntimeError(f"{exc}\n{log.read()[-3000:]}") from None
+            yield url, proc.pid
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def run_soak_cli(clients: int, seconds: float, as_json: bool = False) -> LoadResult:
+    """``radslag bench --load N --duration S --soak``: the server in its own process, its RSS
+    sampled every second (start once ready and warm, end, maximum), p95 and error counts."""
+    with server_process() as (url, pid):
+        result = run_load(url, clients, seconds, pid=pid)
+    print_result(result, f"Soak: {clients} clients x {seconds:.0f} s, server pid {pid} on {url}", as_json)
     return result

@@ -179,13 +179,28 @@ def eval_cmd(
 def bench(
     quick: Annotated[bool, typer.Option(help="Smaller scale curve (1x, 10x).")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the plot and JSON.")] = Path("out/bench"),
-    load: Annotated[int, typer.Option("--load", help="Instead: N clients for 60 s against the app on loopback.")] = 0,
+    load: Annotated[int, typer.Option("--load", help="Instead: N concurrent clients against the app on loopback.")] = 0,
+    duration: Annotated[float, typer.Option(help="Seconds of load (with --load).", min=1)] = 60,
+    soak: Annotated[
+        bool, typer.Option(help="With --load: the server as its own process; report its RSS at start, end and max.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --load: print the figures as JSON.")] = False,
 ) -> None:
-    """Performance figures: ingest throughput, query latency per stage, memory, scale curve."""
-    if load:
-        from eval.load import run_load_cli
+    """Performance figures: ingest throughput, query latency per stage, memory, scale curve.
 
-        run_load_cli(Settings(), clients=load, seconds=60)
+    With --load: status counts, p50/p95 latency, 5xx/429/transport-error counts and memory under
+    N clients mixing /api/ask and /v1/chat/completions (rate limit off). Exit code 1 on any 5xx
+    or transport error.
+    """
+    if load:
+        from eval.load import run_load_cli, run_soak_cli
+
+        if soak:
+            result = run_soak_cli(clients=load, seconds=duration, as_json=as_json)
+        else:
+            result = run_load_cli(Settings(), clients=load, seconds=duration, as_json=as_json)
+        if result.server_errors or result.transport_errors:
+            raise typer.Exit(1)
         return
     from eval.bench import run_bench
 

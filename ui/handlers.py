@@ -9,7 +9,9 @@ from typing import Any
 import gradio as gr
 
 from api import catalog
+from api.privacy import log_answer
 from radslag.components import Components
+from radslag.settings import Settings
 from rag.types import Answer, ChatTurn, Filters
 from ui.render import export_markdown, passage_html, source_label
 from ui.texts import t
@@ -23,8 +25,10 @@ def _source_choices(citations: list[dict[str, Any]], lang: str) -> list[tuple[st
 
 
 class Handlers:
-    def __init__(self, components: Components) -> None:
+    def __init__(self, components: Components, settings: Settings | None = None) -> None:
         self.components = components
+        # The app's settings decide question logging (they may differ from the components' own).
+        self.settings = settings or components.settings
 
     def filter_choices(self) -> tuple[Any, Any]:
         committees = [c["name"] for c in catalog.committees(self.components)]
@@ -47,6 +51,7 @@ class Handlers:
         try:
             for item in self.components.pipeline.stream(question, history, filters):
                 if isinstance(item, Answer):
+                    log_answer(self.settings, item, "/ui")
                     answer = item.model_dump()
                     shown[-1] = {"role": "assistant", "content": item.answer}
                     cites = answer["citations"]

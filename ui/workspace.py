@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from radslag.components import Components
+from radslag.settings import Settings
 from ui.handlers import Handlers
 from ui.texts import EXAMPLES, LANGUAGES, t
 
@@ -15,8 +16,8 @@ WORKSPACE_CSS = """
 """
 
 
-def build_workspace(components: Components) -> gr.Blocks:
-    h = Handlers(components)
+def build_workspace(components: Components, settings: Settings | None = None) -> gr.Blocks:
+    h = Handlers(components, settings)
     lang0 = "sv"
     with gr.Blocks(title="Rådslag") as demo:
         lang = gr.State(lang0)

@@ -12,6 +12,7 @@ from pathlib import Path as FsPath
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 
 from api.deps import ComponentsDep, SettingsDep, require_admin
+from api.responses import ADMIN, BAD_BODY, JSON_BODY, NOT_FOUND, REF, UNAVAILABLE, error
 from api.routes.documents import DocId
 from api.schemas import DeleteResult, ReindexResult, UploadResult, Visibility, VisibilityResult, VisibilityUpdate
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -19,8 +20,7 @@ from ingest.pipeline import doc_id_for, expand_paths
 from radslag.settings import Settings
 
 log = logging.getLogger(__name__)
-AUTH = {401: {"description": "No credentials."}, 403: {"description": "Wrong token, not an admin, or admin disabled."}}
-router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(require_admin)], responses=AUTH)
+router = APIRouter(prefix="/api", tags=["admin"], dependencies=[Depends(require_admin)], responses=ADMIN)
 _write_lock = threading.Lock()  # one index writer at a time in this process
 
 
@@ -53,10 +53,19 @@ def _save(upload: UploadFile, target: FsPath, limit: int) -> int:
     status_code=201,
     summary=f"Upload and index one document ({', '.join(SUPPORTED_SUFFIXES)})",
     responses={
-        413: {"description": "File too large."},
-        415: {"description": "Unsupported file type."},
-        422: {"description": "Empty or unreadable file; nothing was indexed."},
-    },
+        413: error("File too large."),
+        415: error("Unsupported file type."),
+        422: {
+            "description": "Empty or unreadable file (nothing was indexed), or an invalid form.",
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [{"$ref": REF.format(model=m)} for m in ("ErrorDetail", "HTTPValidationError")]}
+                }
+            },
+        },
+    }
+    | BAD_BODY
+    | UNAVAILABLE,
 )
 def upload_document(
     settings: SettingsDep,
@@ -99,7 +108,7 @@ def upload_document(
     "/documents/{doc_id}",
     response_model=DeleteResult,
     summary="Remove a document and its passages from the index",
-    responses={404: {"description": "No such document."}},
+    responses=NOT_FOUND | UNAVAILABLE,
 )
 def delete_document(settings: SettingsDep, components: ComponentsDep, doc_id: str = DocId) -> DeleteResult:
     with _write_lock:
@@ -117,7 +126,7 @@ def delete_document(settings: SettingsDep, components: ComponentsDep, doc_id: st
     "/documents/{doc_id}",
     response_model=VisibilityResult,
     summary="Set a document's visibility (public: citizens see it too; internal: officials only)",
-    responses={404: {"description": "No such document."}},
+    responses=NOT_FOUND | JSON_BODY | UNAVAILABLE,
 )
 def set_visibility(body: VisibilityUpdate, components: ComponentsDep, doc_id: str = DocId) -> VisibilityResult:
     with _write_lock:
@@ -128,7 +137,12 @@ def set_visibility(body: VisibilityUpdate, components: ComponentsDep, doc_id: st
     return VisibilityResult(doc_id=doc_id, visibility=body.visibility, chunks=n)
 
 
-@router.post("/reindex", response_model=ReindexResult, summary="Re-ingest the corpus folder and uploads (changed files only)")
+@router.post(
+    "/reindex",
+    response_model=ReindexResult,
+    summary="Re-ingest the corpus folder and uploads (changed files only)",
+    responses=UNAVAILABLE,
+)
 def reindex(settings: SettingsDep, components: ComponentsDep) -> ReindexResult:
     with _write_lock:
         report = components.ingestor.ingest([settings.corpus_dir] if settings.corpus_dir.exists() else [])

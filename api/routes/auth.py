@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import COOKIE, AuthDep, PrincipalDep
+from api.responses import JSON_BODY, RETRY_AFTER, error
 
 router = APIRouter(tags=["auth"])
 
@@ -40,7 +41,11 @@ def _client(request: Request) -> str:
     "/api/auth/login",
     response_model=Session,
     summary="Sign in as an official (token in the JSON and as an HttpOnly cookie)",
-    responses={401: {"description": "Wrong user name or password."}, 429: {"description": "Too many failed sign-ins."}},
+    responses={
+        401: error("Wrong user name or password."),
+        429: error("Too many failed sign-ins.", RETRY_AFTER),
+    }
+    | JSON_BODY,
 )
 def login(body: LoginRequest, request: Request, response: Response, auth: AuthDep) -> Session:
     client = _client(request)

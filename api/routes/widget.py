@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.auth import VisibilityDep
 from api.catalog import chunk_at, document, passage_context
 from api.deps import ComponentsDep, SettingsDep
+from api.responses import UNAVAILABLE
 from api.routes.documents import DocId
 from radslag.settings import Settings
 
@@ -57,7 +58,12 @@ def widget_css(settings: SettingsDep) -> Response:
     return _asset("widget.css", "text/css; charset=utf-8", settings)
 
 
-@router.get("/widget.js", summary="Embed script: <script src=\".../widget.js\" async></script> injects the widget iframe")
+@router.get(
+    "/widget.js",
+    summary="Embed script: <script src=\".../widget.js\" async></script> injects the widget iframe",
+    response_class=Response,
+    responses={200: {"description": "JavaScript.", "content": {"text/javascript": {"schema": {"type": "string"}}}}},
+)
 def widget_embed(settings: SettingsDep) -> Response:
     headers = {**security_headers(settings), "Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"}
     return Response(_static("embed.js"), media_type="text/javascript; charset=utf-8", headers=headers)
@@ -69,7 +75,14 @@ PASSAGE_TEXT = {
 }
 
 
-@router.get("/passage/{doc_id}", response_class=HTMLResponse, summary="A cited passage in its context, highlighted")
+@router.get(
+    "/passage/{doc_id}",
+    response_class=HTMLResponse,
+    summary="A cited passage in its context, highlighted",
+    responses={404: {"description": "No such document (or not visible to the caller): an HTML page saying so.",
+                     "content": {"text/html": {"schema": {"type": "string"}}}}}
+    | UNAVAILABLE,
+)
 def passage_page(
     settings: SettingsDep,
     components: ComponentsDep,

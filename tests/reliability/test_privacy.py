@@ -1,16 +1,26 @@
-"""Question logging: redaction, off by default, day files, retention (real files in tmp)."""
+"""Question logging: redaction, off by default, day files, retention (real files in tmp), and every
+answering endpoint — JSON and streamed — logging through it, checked over real HTTP."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from api.app import create_app
+from api.auth import COOKIE
 from api.privacy import EMAIL, PHONE, PNR, QuestionLog, log_answer, question_log, redact
-from radslag.settings import ApiSettings
+from radslag.components import Components
+from radslag.settings import ApiSettings, Settings
+from radslag.users import UserStore, users_path
 from rag.types import Answer, Citation
+from tests.api.live import LiveServer, api_settings
+from tests.api.sse import iter_events
 from tests.conftest import make_settings
 
 
@@ -126,3 +136,102 @@ def test_day_rollover_starts_a_new_file(tmp_path: Path) -> None:
     b = qlog.record("b", strategy="refuse", refused=True, latency_s=0)
     assert a != b and b is not None and b.exists()
     assert a is not None and not a.exists()  # two days old with a one-day retention
+
+
+# -- every answering endpoint, over real HTTP ----------------------------------------------------
+
+PERSONAL = "Jag heter Anna, 850709-9805, anna.svensson@example.se, 070-123 45 67."
+SECRETS = ("850709-9805", "anna.svensson@example.se", "070-123 45 67", "070-123")
+QUESTION = "Hur använder Hässelby-Vällingby musik i integrationsarbetet?"  # answerable, with the details after it
+
+
+@pytest.fixture(scope="module")
+def log_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("qlog")
+
+
+OFFICIAL = ("anna", "Anna-lösen-1234")
+
+
+@pytest.fixture(scope="module")
+def logging_server(settings: Settings, components: Components, log_data_dir: Path) -> Iterator[LiveServer]:
+    """The real app over the session's index with question logging on, logging to its own folder
+    (where its users live too: one official, for the workspace)."""
+    app_settings = api_settings(settings, log_questions=True).model_copy(update={"data_dir": log_data_dir})
+    UserStore(users_path(app_settings)).add(*OFFICIAL, role="official", rounds=4)
+    server = LiveServer(create_app(app_settings, components)).start()
+    yield server
+    server.stop()
+
+
+def _ask_everywhere(url: str, question: str) -> dict[str, list[str]]:
+    """The question to each answering endpoint (JSON and streamed); the doc ids each one cited."""
+    cited: dict[str, list[str]] = {}
+    chat = {"model": "radslag", "messages": [{"role": "user", "content": question}]}
+    with httpx.Client(base_url=url, timeout=120) as c:
+        r = c.post("/api/ask", json={"question": question})
+        assert r.status_code == 200, r.text
+        cited["/api/ask"] = [x["doc_id"] for x in r.json()["citations"]]
+
+        with c.stream("POST", "/api/ask/stream", json={"question": question}) as r:
+            assert r.status_code == 200
+            events = list(iter_events(r))
+        final = json.loads(next(data for name, data in events if name == "final"))
+        cited["/api/ask/stream"] = [x["doc_id"] for x in final["citations"]]
+
+        r = c.post("/v1/chat/completions", json=chat)
+        assert r.status_code == 200, r.text
+        cited["/v1/chat/completions"] = [x["doc_id"] for x in r.json()["citations"]]
+
+        with c.stream("POST", "/v1/chat/completions", json={**chat, "stream": True}) as r:
+            assert r.status_code == 200
+            data = [d for _, d in iter_events(r)]
+        assert data[-1] == "[DONE]"
+        last = json.loads(data[-2])
+        cited["/v1/chat/completions (stream)"] = [x["doc_id"] for x in last["citations"]]
+    return cited
+
+
+def _ask_in_workspace(url: str, question: str) -> None:
+    """The question through the officials' Gradio workspace, signed in, as the browser would send it."""
+    from gradio_client import Client
+
+    token = httpx.post(f"{url}/api/auth/login", json=dict(zip(("username", "password"), OFFICIAL, strict=True))).json()
+    ui = Client(f"{url}/ui/", headers={"Cookie": f"{COOKIE}={token['token']}"}, verbose=False, analytics_enabled=False)
+    messages, *_ = ui.predict(question, [], [], [], "sv", api_name="/respond")
+    assert messages[-1]["role"] == "assistant" and messages[-1]["content"], messages
+
+
+def _entries(data_dir: Path) -> list[dict[str, Any]]:
+    files = sorted((data_dir / "logs").glob("questions-*.jsonl"))
+    raw = "".join(f.read_text(encoding="utf-8") for f in files)
+    for secret in SECRETS:
+        assert secret not in raw, secret
+    return [json.loads(line) for line in raw.splitlines()]
+
+
+def test_every_answering_endpoint_logs_redacted(logging_server: LiveServer, log_data_dir: Path) -> None:
+    assert not (log_data_dir / "logs").exists()  # nothing is logged before a question is answered
+    cited = _ask_everywhere(logging_server.url, f"{QUESTION} {PERSONAL}")
+    _ask_in_workspace(logging_server.url, f"{QUESTION} {PERSONAL}")
+    new = _entries(log_data_dir)
+    # One entry per answered question; the two /v1 calls (plain and streamed) share the endpoint name.
+    assert sorted(e["endpoint"] for e in new) == sorted(
+        ["/api/ask", "/api/ask/stream", "/v1/chat/completions", "/v1/chat/completions", "/ui"]
+    )
+    by_endpoint = {e["endpoint"]: e for e in new}
+    for entry in new:
+        assert entry["question"] == f"{QUESTION} Jag heter Anna, {PNR}, {EMAIL}, {PHONE}."
+        assert entry["strategy"] and entry["refused"] is False and entry["latency_s"] > 0
+        assert entry["doc_ids"]  # the question is answerable: every endpoint cited something
+    for endpoint in ("/api/ask", "/api/ask/stream"):
+        assert by_endpoint[endpoint]["doc_ids"] == sorted(set(cited[endpoint]))
+    v1 = [sorted(set(cited[k])) for k in ("/v1/chat/completions", "/v1/chat/completions (stream)")]
+    assert sorted(e["doc_ids"] for e in new if e["endpoint"] == "/v1/chat/completions") == sorted(v1)
+
+
+def test_no_log_when_logging_is_off(live: LiveServer, settings: Settings) -> None:
+    """The default app (logging off) answers on every endpoint and writes nothing."""
+    assert live is not None and settings.api.log_questions is False
+    _ask_everywhere(live.url, f"{QUESTION} {PERSONAL}")
+    assert not (settings.data_dir / "logs").exists()
