@@ -59,21 +59,29 @@ def rss_mb(pid: int) -> float | None:
 
 
 class RssSampler:
-    """Samples a process's RSS every ``interval_s`` in a thread; keeps the maximum."""
+    """Samples a process's RSS every ``interval_s`` in a thread; keeps every sample and the maximum."""
 
     def __init__(self, pid: int, interval_s: float = 1.0) -> None:
         self.pid, self.interval_s = pid, interval_s
         self.max_mb: float | None = None
-        self.samples = 0
+        self.samples: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"rss-{pid}", daemon=True)
 
     def sample(self) -> float | None:
         mb = rss_mb(self.pid)
         if mb is not None:
-            self.samples += 1
+            self.samples.append(mb)
             self.max_mb = mb if self.max_mb is None else max(self.max_mb, mb)
         return mb
+
+    def timeline(self, points: int = 11) -> list[float]:
+        """``points`` samples evenly spread from the first to the last: a leak climbs steadily,
+        warm-up growth levels off."""
+        n = len(self.samples)
+        if n <= points:
+            return [round(x, 1) for x in self.samples]
+        return [round(self.samples[round(i * (n - 1) / (points - 1))], 1) for i in range(points)]
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -106,6 +114,7 @@ class LoadResult:
     rss_end_mb: float | None = None
     rss_max_mb: float | None = None
     rss_pid: int | None = None  # whose memory the rss_* figures are
+    rss_timeline_mb: list[float] = field(default_factory=list)
 
     @property
     def requests(self) -> int:
@@ -143,6 +152,7 @@ class LoadResult:
             "rss_end_mb": None if self.rss_end_mb is None else round(self.rss_end_mb, 1),
             "rss_max_mb": None if self.rss_max_mb is None else round(self.rss_max_mb, 1),
             "rss_pid": self.rss_pid,
+            "rss_timeline_mb": self.rss_timeline_mb,
         }
 
 
@@ -200,6 +210,7 @@ def run_load(
     if sampler:
         result.rss_end_mb = sampler.sample()
         result.rss_max_mb = sampler.max_mb
+        result.rss_timeline_mb = sampler.timeline()
     return result
 
 
@@ -235,7 +246,7 @@ def print_result(result: LoadResult, title: str, as_json: bool = False) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.as_dict().items():
-        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+        table.add_row(key, json.dumps(value) if isinstance(value, dict | list) else str(value))
     Console().print(table)
 
 

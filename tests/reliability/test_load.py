@@ -68,5 +68,7 @@ def test_soak_command_reports_server_memory(tmp_path: Path) -> None:
     assert pid and pid != os.getpid()
     assert figures["rss_start_mb"] > 100 and figures["rss_end_mb"] > 100
     assert figures["rss_max_mb"] >= max(figures["rss_start_mb"], figures["rss_end_mb"])
+    timeline = figures["rss_timeline_mb"]  # sampled every second: about 5 + start and end
+    assert 3 <= len(timeline) <= 11 and timeline[0] == figures["rss_start_mb"] and timeline[-1] == figures["rss_end_mb"]
     assert not Path(f"/proc/{pid}").exists()  # stopped at the end
     assert (tmp_path / "data" / "chroma").is_dir()  # it served the index named by the environment
