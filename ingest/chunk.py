@@ -123,6 +123,8 @@ def chunk_document(
     chunks: list[Chunk] = []
     cur: list[tuple[int, int]] = []
     cur_section: Section | None = None
+    carried: tuple[int, int] | None = None  # the overlap sentence that opened ``cur``
+    relabelled = False
 
     def flush() -> None:
         nonlocal cur, cur_section
@@ -167,13 +169,20 @@ def chunk_document(
                         carry = _last_sentence(text, cur[-1], span, max_tokens, overlap_tokens, count_tokens)
                     flush()
             if cur_section is None:
-                cur_section = section
+                cur_section, relabelled = section, False
+                carried = carry
                 if carry:
                     cur.append(carry)
-            elif section is not cur_section:
+            elif section is not cur_section and not relabelled and not cur_section.measure:
                 # A small run (a heading, a signature) joins the section that follows and is
                 # labelled by it, so that section continues in this chunk, not in a new one.
-                cur_section = section
+                # A sentence carried over from the previous section does not come along. A run
+                # of several small sections keeps its first label, and a chunk that opens with a
+                # measure ("4.3.2 Åtgärd: …") stays that measure's.
+                cur_section, relabelled = section, True
+                if carried and cur and cur[0] == carried:
+                    cur.pop(0)
+                carried = None
             cur.append(span)
     flush()
     return chunks

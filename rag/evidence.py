@@ -146,9 +146,12 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
     main = raw_tokens(_PAREN.sub(lambda m: " " if m.group(1) in glosses else m.group(1), question))
     gloss = [t for t in raw_tokens(" ".join(glosses)) if t not in main]
     before = set()
+    names = {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ][\w-]*", question)}
     for n, tok in enumerate(main + gloss):
         if n == len(main):
             before = set(weights)
+        if language == "en" and len(tok) < 5 and not tok[0].isdigit() and tok not in names:
+            continue  # short English words meet Swedish false friends ("part", "work", "barn")
         terms = [t for t in index._analyse([tok]) if t in index.term_index]  # noqa: SLF001
         if not terms and language == "en":
             cognates = _cognates(index, tok)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -28,6 +29,9 @@ from rag.types import (
     passage_to_citation,
     passage_to_retrieved,
 )
+from rag.verify import verify_claims
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -124,6 +128,8 @@ class RagPipeline:
         t0 = time.perf_counter()
         refused = not evidence
         text = REFUSAL[qplan.language] if refused else self.backend.compose(qplan.original, qplan.language, evidence, kind)
+        if not refused and not isinstance(self.backend, ExtractiveComposer):
+            text = self._checked(text, evidence, qplan, kind)
         text, used = valid_markers(text, len(evidence))
         citations = [passage_to_citation(n, ev.passage) for n, ev in enumerate(evidence, start=1) if n in used]
         if not refused and not citations:
@@ -149,6 +155,22 @@ class RagPipeline:
         for i, part in enumerate(parts):
             yield part + ("\n" if i < len(parts) - 1 else "")
         yield answer
+
+    def _checked(self, text: str, evidence: list[Evidence], qplan: QueryPlan, kind: str) -> str:
+        """A generated answer keeps only claims its citations support (see rag/verify.py);
+        if none survives, the extractive answer stands in."""
+        snap = self.retriever.snapshot()
+
+        def vector(chunk_id: str) -> np.ndarray | None:
+            row = snap.row.get(chunk_id)
+            return None if row is None else snap.vectors[row]
+
+        checked = verify_claims(text, evidence, snap.lexical, self.retriever.embed_query, vector)
+        if checked.dropped or checked.repaired:
+            log.info("answer check: kept %d, repaired %d, dropped %d claims", checked.kept, checked.repaired, len(checked.dropped))
+        if not checked.kept and not checked.repaired:
+            return ExtractiveComposer().compose(qplan.original, qplan.language, evidence, kind)
+        return checked.text
 
     # -- strategies ----------------------------------------------------------------------
     def _retrieve(self, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, timings: dict[str, float]) -> list[Passage]:
