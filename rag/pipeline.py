@@ -214,6 +214,11 @@ class RagPipeline:
         # "87 procent …"); a following sentence is kept unless it is unrelated and long.
         idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents)]
         keep = [i for i in idx if i == best or ws[i] > 0 or (i == best + 1 and len(sents[i]) < 200)]
+        # A reasoning often runs on ("… tveksam … Det finns … Nämnden menar dock … landsting"):
+        # one more sentence that itself names the question's terms is kept, within reason.
+        nxt = best + 2
+        if keep[-1] == best + 1 and nxt < len(sents) and sc.own[nxt] > 0 and sum(len(sents[i]) for i in keep) + len(sents[nxt]) < 700:
+            keep.append(nxt)
         return [sents[i] for i in keep]
 
     def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage]) -> list[Evidence]:

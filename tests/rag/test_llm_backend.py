@@ -2,8 +2,7 @@
 
 The endpoint here is Rådslag's own `/v1/chat/completions` served by uvicorn: a real
 OpenAI-compatible server process speaking the same protocol a vLLM/Ollama/llama.cpp server
-does. (A generative GGUF model via llama-cpp-python's server is the documented option for a
-city's own deployment; it takes ~15 minutes to compile here, so it is not part of CI.)
+does. A generative model behind llama-cpp-python's server is tested in ``test_llm_server.py``.
 """
 
 from __future__ import annotations
