@@ -159,6 +159,9 @@ class RagPipeline:
     def _checked(self, text: str, evidence: list[Evidence], qplan: QueryPlan, kind: str) -> str:
         """A generated answer keeps only claims its citations support (see rag/verify.py);
         if none survives, the extractive answer stands in."""
+        extractive = ExtractiveComposer().compose(qplan.original, qplan.language, evidence, kind)
+        if text == extractive:
+            return text  # the backend fell back: verbatim quotes need no check
         snap = self.retriever.snapshot()
 
         def vector(chunk_id: str) -> np.ndarray | None:
@@ -168,9 +171,7 @@ class RagPipeline:
         checked = verify_claims(text, evidence, snap.lexical, self.retriever.embed_query, vector)
         if checked.dropped or checked.repaired:
             log.info("answer check: kept %d, repaired %d, dropped %d claims", checked.kept, checked.repaired, len(checked.dropped))
-        if not checked.kept and not checked.repaired:
-            return ExtractiveComposer().compose(qplan.original, qplan.language, evidence, kind)
-        return checked.text
+        return checked.text if checked.kept or checked.repaired else extractive
 
     # -- strategies ----------------------------------------------------------------------
     def _retrieve(self, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, timings: dict[str, float]) -> list[Passage]:
