@@ -25,6 +25,7 @@ from rag.evidence import (
     window_scores,
     with_name_phrases,
     without_frame,
+    without_names,
 )
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
@@ -146,11 +147,7 @@ def named_committee_evidence(
 ) -> list[Evidence]:
     pol = policy or AggregatePolicy()
     snap, combined = _scores(retriever, qplan, qvec, filters, pol)
-    # The names select whose texts to read; what to quote from them is the rest of the question.
-    topic = qplan.text
-    for name in names:
-        topic = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", " ", topic, flags=re.IGNORECASE)
-    terms = query_terms(snap.lexical, topic, qplan.language)
+    terms = query_terms(snap.lexical, without_names(qplan.text, names), qplan.language)
     rows = committee_rows(snap, None, snap.mask(filters))
     out = []
     for name in names:

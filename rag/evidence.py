@@ -98,6 +98,14 @@ def without_frame(question: str, entity_phrase: str | None = None) -> str:
     return " ".join(w for w in words if w.lower() not in FRAME_WORDS and not _ENTITY_NOUN.match(w))
 
 
+def without_names(question: str, names: list[str]) -> str:
+    """The question minus the committee names it selects by: they say whose texts to read,
+    not what to quote from them."""
+    for name in names:
+        question = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", " ", question, flags=re.IGNORECASE)
+    return question
+
+
 def _edit_distance(a: str, b: str, limit: int) -> int:
     if abs(len(a) - len(b)) > limit:
         return limit + 1

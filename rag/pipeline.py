@@ -17,7 +17,16 @@ from rag.aggregate import (
     named_committees,
 )
 from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
-from rag.evidence import SentenceScores, coverage, covers_anchor, passage_sentences, query_terms, sentence_scores
+from rag.evidence import (
+    SentenceScores,
+    coverage,
+    covers_anchor,
+    passage_sentences,
+    query_terms,
+    sentence_scores,
+    without_frame,
+    without_names,
+)
 from rag.hybrid import HybridRetriever, lexical_text
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, plan
@@ -115,7 +124,7 @@ class RagPipeline:
             kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters)
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
-            evidence = self._direct_evidence(qplan, retrieved)
+            evidence = self._direct_evidence(qplan, retrieved, named if scoped is not filters else [])
         timings["rerank"] = time.perf_counter() - t0
 
         if kind in ("aggregate", "compare", "missing") and evidence:
@@ -222,13 +231,15 @@ class RagPipeline:
             keep.append(nxt)
         return [sents[i] for i in keep]
 
-    def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage]) -> list[Evidence]:
+    def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str]) -> list[Evidence]:
         """Quote the best-supported sentences of the best one to three passages."""
         pol = self.policy
         if not ranked:
             return []
         snap = self.retriever.snapshot()
-        terms = query_terms(snap.lexical, qplan.text, qplan.language)
+        # Within one committee's texts its name, and words that frame the question ("anser",
+        # "säger"), tell no sentence from another.
+        terms = query_terms(snap.lexical, without_frame(without_names(qplan.text, scope)), qplan.language)
         scored = []
         for p in ranked[:6]:
             sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
