@@ -89,13 +89,14 @@ _ENTITY_NOUN = re.compile(
 )
 
 
-def without_frame(question: str, entity_phrase: str | None = None) -> str:
-    """The question minus framing words and the entities it asks about ("vilka nämnder")."""
+def without_frame(question: str, entity_phrase: str | None = None, entities: bool = True) -> str:
+    """The question minus framing words and (``entities``) the entities an aggregation asks
+    about ("vilka nämnder"); in a direct question "stadsdelsnämnderna" is content."""
     if entity_phrase:
         question = question.replace(entity_phrase, " ")
     # Parentheses survive: they mark glosses (see query_terms).
     words = re.findall(r"[\w.:-]+|[()]", question)
-    return " ".join(w for w in words if w.lower() not in FRAME_WORDS and not _ENTITY_NOUN.match(w))
+    return " ".join(w for w in words if w.lower() not in FRAME_WORDS and not (entities and _ENTITY_NOUN.match(w)))
 
 
 def without_names(question: str, names: list[str]) -> str:
@@ -132,6 +133,14 @@ def spelling_variants(index: BM25Index, term: str) -> list[str]:
 
 _PAREN = re.compile(r"\(([^()]*)\)")
 _MEASURE = re.compile(r"\d+(?:\.\d+)+")
+
+
+def shorter_stems(index: BM25Index, term: str) -> list[str]:
+    """Corpus stems that are ``term`` cut by up to three letters: Snowball stems the noun
+    "delansvar" to "delansv" but the adjective "delansvariga" to "delansvar"."""
+    if len(term) < 8 or term[0].isdigit():
+        return []
+    return [term[:n] for n in range(max(6, len(term) - 3), len(term)) if term[:n] in index.term_index]
 
 
 def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryTerms:
@@ -175,7 +184,7 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
             w = float(index.idf[index.term_index[term]])
             if w > weights.get(term, 0.0):
                 weights[term] = w
-            variants[term] = frozenset((term, *spelling_variants(index, term)))
+            variants[term] = frozenset((term, *spelling_variants(index, term), *shorter_stems(index, term)))
     optional = frozenset(weights) - before if gloss and main else frozenset()
     return QueryTerms(weights, missing, variants, optional)
 

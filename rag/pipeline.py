@@ -19,6 +19,7 @@ from rag.aggregate import (
 from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
 from rag.evidence import (
     SentenceScores,
+    anchors,
     coverage,
     covers_anchor,
     passage_sentences,
@@ -27,7 +28,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.hybrid import HybridRetriever, lexical_text
+from rag.hybrid import HybridRetriever, Snapshot, lexical_text
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, plan
 from rag.types import (
@@ -60,7 +61,7 @@ class AnswerPolicy:
 
 
 _NUMBER = re.compile(
-    r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
+    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
     r"tjugo|trettio|hundra|tusen|miljon\w*|hälften|procent)\b",
     re.IGNORECASE,
 )
@@ -70,6 +71,13 @@ SUMMARY_CHARS = 900
 
 def _is_summary_section(p: Passage) -> bool:
     return bool(_SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))))
+
+
+def _counts(snap: Snapshot, want: set[str], sentence: str) -> bool:
+    """Does the sentence hold a number and a word starting like one of ``want``?"""
+    if not _NUMBER.search(sentence):
+        return False
+    return any(t.startswith(w) for t in snap.lexical._analyse(raw_tokens(sentence)) for w in want)  # noqa: SLF001
 
 
 def context_of(p: Passage) -> str:
@@ -239,7 +247,8 @@ class RagPipeline:
         snap = self.retriever.snapshot()
         # Within one committee's texts its name, and words that frame the question ("anser",
         # "säger"), tell no sentence from another.
-        terms = query_terms(snap.lexical, without_frame(without_names(qplan.text, scope)), qplan.language)
+        terms = query_terms(snap.lexical, without_frame(without_names(qplan.text, scope), entities=False), qplan.language)
+        counting = {a[:6] for a in anchors(terms)} if qplan.numeric and qplan.language == "sv" else set()
         scored = []
         for p in ranked[:6]:
             sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
@@ -247,6 +256,13 @@ class RagPipeline:
                 continue
             sc = sentence_scores(snap.lexical, terms, sents, context_of(p))
             ws, best = sc.window, sc.best()
+            if counting:
+                # "Hur många besökare …" is answered by a sentence that counts *visitors*: a
+                # number beside the question's most specific word, not "två Community centers".
+                hits = [i for i, sent in enumerate(sents) if _counts(snap, counting, sent)]
+                if not hits:
+                    continue
+                best = max(hits, key=lambda i: (ws[i] + 0.5 * sc.own[i], -i))
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
             bonus = pol.summary_bonus if qplan.summary and _is_summary_section(p) else 0.0
             if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
