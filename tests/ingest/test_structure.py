@@ -177,3 +177,15 @@ def test_single_reply_is_not_a_compilation() -> None:
     structure = detect_structure(text)
     assert not structure.is_compilation
     assert structure.committee == "Norrviken"
+
+
+def test_a_capital_heading_over_two_lines_is_one_section() -> None:
+    text = (
+        "SAMMANFATTNING OCH INRIKTNING FÖR PÅGÅENDE OCH\n\nPLANERADE INSATSER\n\n"
+        "Stadsdelsförvaltningen ska genom samverkan verka för en tryggare stadsdel.\n\n"
+        "BAKGRUND\n\nBefolkningen beräknas öka under de kommande åren.\n"
+    )
+    structure = detect_structure(text)
+    paths = [" > ".join(s.path) for s in structure.sections]
+    assert "SAMMANFATTNING OCH INRIKTNING FÖR PÅGÅENDE OCH PLANERADE INSATSER" in paths
+    assert "BAKGRUND" in paths

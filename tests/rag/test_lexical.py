@@ -62,3 +62,45 @@ def test_frame_words_and_entity_nouns_are_removed() -> None:
     cleaned = without_frame("Vilka nämnder nämner projektet Fokus Skärholmen i sina svar?", "Vilka nämnder")
     assert "nämner" not in cleaned and "svar" not in cleaned
     assert "Fokus" in cleaned and "projektet" in cleaned
+
+
+def test_compounds_split_at_a_linking_s_and_at_a_head_in_compound_form() -> None:
+    from rag.lexical import Decompounder
+
+    d = Decompounder(["lägenheter", "stadsdel", "nämnden", "förskola", "verksamhet"])
+    assert d.split("lägenhetsbeståndet") == ["lägenhet", "beståndet"]  # tail new to the corpus
+    assert d.split("stadsdelsnämnden") == ["stadsdel", "nämnden"]
+    assert d.split("förskoleverksamhet") == ["förskole", "verksamhet"]  # "förskole-" of "förskola"
+    assert d.split("hyresrätterna") == []  # no known head: left whole
+
+
+def test_a_parenthetical_gloss_counts_where_present_but_is_not_required() -> None:
+    from rag.evidence import coverage
+
+    texts = ["Samarbete med KTH om forskning.", "Ett forskningsinstitut i staden.", "Åtgärd 6.4.4 om mentorer."]
+    index = BM25Index([str(i) for i in range(len(texts))], texts)
+    gloss = query_terms(index, "Which mention KTH (the research institute)?", "en")
+    assert gloss.optional and "kth" not in gloss.optional
+    assert coverage(index, gloss, texts[0]) == 1.0  # the gloss's absence costs nothing
+    # A measure number in parentheses identifies: it stays required.
+    measure = query_terms(index, "Vilka nämner mentorer (åtgärd 6.4.4)?", "sv")
+    assert not measure.optional and "6.4.4" in measure.weights
+
+
+def test_english_short_words_are_not_matched_as_swedish_false_friends() -> None:
+    index = BM25Index(["0"], ["En neutral part bör utses."])
+    assert "part" not in query_terms(index, "Who took part in the project?", "en").weights
+    assert "part" in query_terms(index, "Vilken part ska utses?", "sv").weights
+
+
+def test_quotes_centre_on_the_sentence_that_states_the_answer() -> None:
+    from rag.evidence import sentence_scores
+
+    sents = [
+        "Under senaste åren har många flyttat in i nybyggda lägenheter.",
+        "Av lägenhetsbeståndet består 87 procent av hyresrätter.",
+        "Endast 13 procent utgörs av bostadsrätter.",
+    ]
+    index = BM25Index([str(i) for i in range(len(sents))], sents)
+    sc = sentence_scores(index, query_terms(index, "Hur stor andel av lägenheterna är hyresrätter?"), sents)
+    assert sc.best() == 1
