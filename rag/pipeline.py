@@ -69,8 +69,19 @@ _SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 SUMMARY_CHARS = 900
 
 
-def _is_summary_section(p: Passage) -> bool:
-    return bool(_SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))))
+_SUMMARY_LEAD = re.compile(r"^(sammanfattning|summary)\b\s*", re.IGNORECASE)
+_SUMMARY_HEADING = re.compile(r"^\s*(sammanfattning|summary)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _summary_start(p: Passage, sents: list[str]) -> int | None:
+    """Where the document's own summary starts in this passage: at 0 if the passage is
+    labelled a summary section, at the sentence after a "Sammanfattning" heading line inside
+    it (short sections are packed together), or None."""
+    if _SUMMARY_SECTION.search(str(p.meta.get("section_path", ""))):
+        return 0
+    if _SUMMARY_HEADING.search(p.text):
+        return next((i for i, sent in enumerate(sents) if _SUMMARY_LEAD.match(sent)), None)
+    return None
 
 
 def _counts(snap: Snapshot, want: set[str], sentence: str) -> bool:
@@ -219,7 +230,7 @@ class RagPipeline:
         if qplan.summary:
             # A summary quotes a stretch, not a sentence: from the best sentence's predecessor
             # on, as much as reads in a paragraph.
-            lo, out = max(0, best - 1), []
+            out: list[str] = []
             for sent in sents[max(0, best - 1) :]:
                 if out and sum(map(len, out)) + len(sent) > SUMMARY_CHARS:
                     break
@@ -264,7 +275,7 @@ class RagPipeline:
                     continue
                 best = max(hits, key=lambda i: (ws[i] + 0.5 * sc.own[i], -i))
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
-            bonus = pol.summary_bonus if qplan.summary and _is_summary_section(p) else 0.0
+            bonus = pol.summary_bonus if qplan.summary and _summary_start(p, sents) is not None else 0.0
             if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
                 bonus += pol.number_bonus  # "how many / when" is answered by a sentence with a number
             scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, sc, p))
@@ -283,15 +294,19 @@ class RagPipeline:
         ):
             return []
         wanted = pol.max_evidence_summary if qplan.summary else pol.max_evidence
-        if qplan.summarise and _is_summary_section(top_p):
+        if qplan.summarise and _summary_start(top_p, scored[0][3]) is not None:
             wanted = 1  # the document's own summary answers "summarise …"; more passages dilute it
         evidence: list[Evidence] = []
         covered: set[str] = set()
         for score, cov, best, sents, sc, p in scored:
             if len(evidence) >= wanted:
                 break
-            if qplan.summarise and _is_summary_section(p):
-                best = 0  # the summary section is read from its start, not from a matching word
+            start = _summary_start(p, sents) if qplan.summarise else None
+            if start is not None:
+                # The summary is read from its start, not from a matching word; its heading
+                # is not quoted.
+                best = 0  # (the summary branch of _quote reads no sentence scores)
+                sents = [_SUMMARY_LEAD.sub("", sents[start]), *sents[start + 1 :]]
             quote = self._quote(qplan, sents, sc, best)
             new_terms = terms.matched(set(snap.lexical._analyse(raw_tokens(" ".join(quote)))))  # noqa: SLF001
             if evidence and qplan.summary:

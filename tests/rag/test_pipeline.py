@@ -106,3 +106,21 @@ def test_stream_yields_parts_then_the_answer(pipeline) -> None:  # type: ignore[
     final = parts[-1]
     assert not isinstance(final, str)
     assert "".join(p for p in parts[:-1] if isinstance(p, str)) == final.answer
+
+
+def test_how_many_is_answered_by_the_sentence_that_counts(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.ask("Hur många åtgärder är stadsdelsnämnderna delansvariga för enligt Rinkeby-Kista?")
+    assert not answer.refused
+    assert "17 åtgärder" in answer.answer
+    assert {c.committee for c in answer.citations} == {"Rinkeby-Kista"}
+    assert_grounded(answer)
+
+
+def test_summarise_quotes_the_documents_own_summary(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.ask("Sammanfatta yttrandet från Hägersten-Älvsjö om handlingsplanen mot rasism.")
+    assert not answer.refused
+    assert len(answer.citations) == 1
+    cited = answer.citations[0]
+    assert re.search(r"^\s*sammanfattning\s*$", cited.text, re.IGNORECASE | re.MULTILINE) or "ammanfattning" in cited.section_path
+    assert "handlingsplan mot rasism" in answer.answer  # the summary's own words, from its start
+    assert_grounded(answer)
