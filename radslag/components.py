@@ -35,7 +35,8 @@ def build_backend(settings: Settings) -> AnswerBackend:
             raise ValueError("RADSLAG_LLM__BACKEND=openai needs RADSLAG_LLM_BASE_URL (an OpenAI-compatible endpoint)")
         from rag.answer import OpenAICompatibleBackend
 
-        return OpenAICompatibleBackend(settings.llm.base_url, settings.llm.model, settings.llm.api_key, settings.llm.timeout_s)
+        llm = settings.llm
+        return OpenAICompatibleBackend(llm.base_url or "", llm.model, llm.api_key, llm.timeout_s, llm.max_tokens)
     return ExtractiveComposer()
 
 

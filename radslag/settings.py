@@ -43,6 +43,7 @@ class LLMSettings(BaseModel):
     model: str = "gpt-4o-mini"
     api_key: str = "not-needed"
     timeout_s: float = 30.0
+    max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest generated answer, in tokens.")
 
 
 class ApiSettings(BaseModel):

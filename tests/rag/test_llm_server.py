@@ -111,6 +111,7 @@ def llm_settings(index_dir: Path, base_url: str, **env: str) -> Settings:
         "RADSLAG_LLM__MODEL": MODEL_ALIAS,
         "RADSLAG_LLM__API_KEY": API_KEY,
         "RADSLAG_LLM__TIMEOUT_S": "600",  # 2 shared cores: a slow answer must not turn into a fallback
+        "RADSLAG_LLM__MAX_TOKENS": "200",
         **env,
     }
     with pytest.MonkeyPatch.context() as mp:
@@ -199,6 +200,7 @@ def test_settings_configure_the_backend_for_the_real_server(llm_server: str, ind
     assert settings.llm.backend == "openai"  # RADSLAG_LLM_BASE_URL alone switches it on
     backend, _ = real_backend(settings)
     assert backend.model == MODEL_ALIAS
+    assert backend.max_tokens == 200
     assert str(backend.client.base_url).rstrip("/") == llm_server
     models = httpx.get(f"{llm_server}/models", headers={"Authorization": f"Bearer {API_KEY}"}).json()
     assert MODEL_ALIAS in [m["id"] for m in models["data"]]
