@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.pii import without_contact_details
 from rag.types import ChatTurn
 
 _SV_HINTS = re.compile(
@@ -90,8 +91,20 @@ def standalone(question: str, history: list[ChatTurn]) -> str:
     return question
 
 
+def focus(message: str) -> str:
+    """The part of a chat message to search with: contact details typed into a chat box are
+    not what the documents are about, and in a message of several sentences the ones that
+    ask ("…?") are the question ("Jag heter Anna. Vilka nämnder …?")."""
+    text = re.sub(r"\s+", " ", without_contact_details(message)).strip()
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    asking = [s for s in sentences if s.endswith("?")]
+    if len(sentences) > 1 and asking and len(" ".join(asking).split()) >= 3:
+        return " ".join(asking)
+    return text
+
+
 def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
-    text = standalone(question.strip(), history or [])
+    text = standalone(focus(question), history or [])
     lang = detect_language(question)
     lowered = text.lower()
     group = None

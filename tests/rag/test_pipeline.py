@@ -124,3 +124,9 @@ def test_summarise_quotes_the_documents_own_summary(pipeline) -> None:  # type: 
     assert re.search(r"^\s*sammanfattning\s*$", cited.text, re.IGNORECASE | re.MULTILINE) or "ammanfattning" in cited.section_path
     assert "handlingsplan mot rasism" in answer.answer  # the summary's own words, from its start
     assert_grounded(answer)
+
+
+def test_personal_details_in_a_question_do_not_change_the_answer(pipeline) -> None:  # type: ignore[no-untyped-def]
+    question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    chatty = f"Hej, jag heter Anna Svensson (19850101-1234, anna@example.se, 070-123 45 67). {question}"
+    assert listed(pipeline.ask(chatty).answer) == listed(pipeline.ask(question).answer) == CENTRAL_FACILITATORS

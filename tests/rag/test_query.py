@@ -32,3 +32,13 @@ def test_follow_up_inherits_the_previous_question() -> None:
     long_question = "Vilka community centers finns redan i Enskede-Årsta-Vantör idag?"
     assert standalone(long_question, history) == long_question
     assert standalone("och Södermalm?", []) == "och Södermalm?"
+
+
+def test_the_asking_sentence_without_contact_details_is_searched() -> None:
+    from rag.query import focus
+
+    message = "Jag heter Anna. Mejla anna@example.se eller ring 070-123 45 67. Vilka nämnder vill att facilitatorer samordnas centralt?"
+    assert focus(message) == "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    assert "19850101" not in focus("Vad gäller för 19850101-1234 i Farsta?")
+    assert focus("Vad säger Farsta?") == "Vad säger Farsta?"
+    assert plan(message).original == message  # shown as asked; only the search text is focused
