@@ -195,8 +195,6 @@ def _last_sentence(
     s, e = prev
     starts = [s] + [s + m.end() for m in _SENTENCE_SPLIT.finditer(text[s:e])]
     start = starts[-1]
-    if start == s and len(starts) == 1 and count(text[s:e]) > limit:
-        return None
     if count(text[start:e]) > limit or count(text[start : nxt[1]]) > max_tokens:
         return None
     return (start, e)

@@ -104,14 +104,14 @@ def _looks_like_heading(line: _Line, prev: _Line | None, nxt: _Line | None) -> b
     next_starts_new = nxt is None or nxt.text[:1].isupper() or nxt.text[:1].isdigit() or nxt.text.startswith("•")
     if line.isolated:
         return next_starts_new
-    if _all_caps(t) and (prev is None or _all_caps(prev.text.strip()) or prev_is_done(prev)):
+    if _all_caps(t) and (prev is None or _all_caps(prev.text.strip()) or _prev_is_done(prev)):
         return True  # "SAMMANFATTNING OCH INRIKTNING FÖR …": capitals mark a heading, even unfinished
     if t.split()[-1].strip("”\"'»«(").lower() in _FUNCTION_WORDS:
         return False
-    return (prev is None or prev_is_done(prev)) and next_starts_new
+    return (prev is None or _prev_is_done(prev)) and next_starts_new
 
 
-def prev_is_done(prev: _Line) -> bool:
+def _prev_is_done(prev: _Line) -> bool:
     """After a finished sentence or a short line (a signature, a date), not mid-paragraph."""
     return bool(_SENTENCE_END.search(prev.text.strip())) or len(prev.text) < 45
 

@@ -154,38 +154,40 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
     variants: dict[str, frozenset[str]] = {}
     missing = 0.0
     oov_weight = float(np.percentile(index.idf, 25)) if len(index.idf) else 1.0
-    # A parenthesis restates what precedes it ("KTH (the Royal Institute of Technology)",
-    # "mentorsverksamhet (åtgärd 6.4.4)"): its words count where a text has them, but a text
-    # that lacks them is not the worse for it.
-    # A parenthesis holding a measure number ("(åtgärd 6.4.4)") identifies rather than
-    # restates, and stays required.
+    # A parenthesis restates what precedes it ("KTH (the Royal Institute of Technology)"): its
+    # words count where a text has them, but a text that lacks them is not the worse for it.
+    # One holding a measure number ("(åtgärd 6.4.4)") identifies rather than restates, and
+    # stays required.
     glosses = [g for g in _PAREN.findall(question) if not _MEASURE.search(g)]
     main = raw_tokens(_PAREN.sub(lambda m: " " if m.group(1) in glosses else m.group(1), question))
     gloss = [t for t in raw_tokens(" ".join(glosses)) if t not in main]
-    before = set()
     names = {w.lower() for w in re.findall(r"\b[A-ZÅÄÖ][\w-]*", question)}
-    for n, tok in enumerate(main + gloss):
-        if n == len(main):
-            before = set(weights)
+
+    def add(tok: str) -> None:
+        nonlocal missing
         if language == "en" and len(tok) < 5 and not tok[0].isdigit() and tok not in names:
-            continue  # short English words meet Swedish false friends ("part", "work", "barn")
+            return  # short English words meet Swedish false friends ("part", "work", "barn")
         terms = [t for t in index._analyse([tok]) if t in index.term_index]  # noqa: SLF001
         if not terms and language == "en":
             cognates = _cognates(index, tok)
             if cognates:
                 weights[cognates[0]] = max(float(index.idf[index.term_index[c]]) for c in cognates)
                 variants[cognates[0]] = frozenset(cognates)
-            continue
+            return
         if not terms:
             if language == "sv" and not tok.isdigit():
                 missing += oov_weight
-            continue
+            return
         for term in terms:
-            w = float(index.idf[index.term_index[term]])
-            if w > weights.get(term, 0.0):
-                weights[term] = w
+            weights[term] = max(weights.get(term, 0.0), float(index.idf[index.term_index[term]]))
             variants[term] = frozenset((term, *spelling_variants(index, term), *shorter_stems(index, term)))
-    optional = frozenset(weights) - before if gloss and main else frozenset()
+
+    for tok in main:
+        add(tok)
+    required = set(weights)
+    for tok in gloss:
+        add(tok)
+    optional = frozenset(weights) - required if main else frozenset()
     return QueryTerms(weights, missing, variants, optional)
 
 
@@ -259,11 +261,13 @@ class SentenceScores:
     window: list[float]
     own: list[float]
 
-    def best(self) -> int:
-        """The sentence to centre a quote on: the best window, and among near-equal windows
-        the sentence that itself states most ("87 procent av hyresrätter", not the sentence
-        before it that only borrows those words from its neighbour)."""
-        return max(range(len(self.window)), key=lambda i: (self.window[i] + 0.5 * self.own[i], -i))
+    def best(self, among: list[int] | None = None) -> int:
+        """The sentence to centre a quote on (of ``among``, default all): the best window,
+        and among near-equal windows the sentence that itself states most ("87 procent av
+        hyresrätter", not the sentence before it that only borrows those words from its
+        neighbour)."""
+        candidates = range(len(self.window)) if among is None else among
+        return max(candidates, key=lambda i: (self.window[i] + 0.5 * self.own[i], -i))
 
 
 def sentence_scores(index: BM25Index, terms: QueryTerms, sentences: list[str], context: str = "") -> SentenceScores:

@@ -24,6 +24,7 @@ _PNR_RE = re.compile(
 # separated by single spaces or hyphens; kept only when the number has 7-10 national digits.
 _PHONE_RE = re.compile(r"(?<![\w+])(?:(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)[1-9]\d*(?:[ -]\d+)*(?![\d\w])")
 _PHONE_MIN, _PHONE_MAX = 7, 9
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in (PNR, EMAIL, PHONE)))
 
 
 def _national_digits(prefix: str) -> int:
@@ -57,4 +58,4 @@ def redact(text: str) -> str:
 
 def without_contact_details(text: str) -> str:
     """``text`` with personnummer, e-mail addresses and phone numbers blanked out."""
-    return re.sub(r"\[(?:personnummer|e-post|telefonnummer)\]", " ", redact(text))
+    return _PLACEHOLDER_RE.sub(" ", redact(text))

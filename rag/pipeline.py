@@ -273,7 +273,7 @@ class RagPipeline:
                 hits = [i for i, sent in enumerate(sents) if _counts(snap, counting, sent)]
                 if not hits:
                     continue
-                best = max(hits, key=lambda i: (ws[i] + 0.5 * sc.own[i], -i))
+                best = sc.best(among=hits)
             cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
             bonus = pol.summary_bonus if qplan.summary and _summary_start(p, sents) is not None else 0.0
             if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):

@@ -57,11 +57,17 @@ def verify_claims(
     out = Verified("")
     kept_parts: list[str] = []
 
+    claim_vectors: dict[str, np.ndarray] = {}  # a claim checked against several passages is embedded once
+
     def support(claim_words: set[str], claim: str, n: int) -> bool:
         if claim_words and len(claim_words & passages[n - 1]) / len(claim_words) >= pol.min_lexical:
             return True
         vec = passage_vector(evidence[n - 1].passage.id)
-        return vec is not None and float(embed(claim) @ vec) >= pol.min_dense
+        if vec is None:
+            return False
+        if claim not in claim_vectors:
+            claim_vectors[claim] = embed(claim)
+        return float(claim_vectors[claim] @ vec) >= pol.min_dense
 
     for para in text.split("\n"):
         sentences = [s for s in _SENTENCE.split(para) if s.strip()]

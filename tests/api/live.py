@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from eval.load import free_port, wait_ready
 from radslag.settings import ApiSettings, Settings
+
+__all__ = ["ADMIN_TOKEN", "ALLOWED_ORIGIN", "LiveServer", "api_settings", "free_port"]
 
 ADMIN_TOKEN = "test-admin-token-7f3a"
 ALLOWED_ORIGIN = "http://portal.example.test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def api_settings(base: Settings, **api: object) -> Settings:
@@ -44,16 +38,12 @@ class LiveServer:
 
     def start(self, ready_timeout: float = 120.0) -> LiveServer:
         self._thread.start()
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server on {self.url} did not become ready in {ready_timeout} s")
+        try:
+            wait_ready(self.url, ready_timeout, alive=self._thread.is_alive)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
         self._server.should_exit = True

@@ -18,7 +18,7 @@ import pytest
 from api.app import create_app
 from rag.answer import REFUSAL, Evidence, OpenAICompatibleBackend, valid_markers
 from rag.types import Passage
-from tests.api.live import LiveServer, api_settings
+from tests.api.live import LiveServer, api_settings, free_port
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +52,7 @@ def test_backend_talks_to_a_real_openai_compatible_server(endpoint: str) -> None
 
 
 def test_unreachable_endpoint_falls_back_to_the_extractive_answer() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # bound, then released: nothing listens there
     backend = OpenAICompatibleBackend(f"http://127.0.0.1:{port}/v1", "m", "k", timeout_s=5)
     out = backend.compose("Vad?", "sv", _evidence(), "direct")
     assert "[1]" in out and "facilitatorer" in out
