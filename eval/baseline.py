@@ -78,7 +78,8 @@ class BaselinePipeline:
         log.info("baseline index built: %d chunks in %.1fs", len(chunks), time.perf_counter() - started)
         return store
 
-    def ask(self, question: str, id: str | None = None) -> Answer:  # noqa: A002 - the answer contract's name
+    def ask(self, question: str, history: list | None = None, id: str | None = None) -> Answer:  # noqa: A002 - the answer contract's name
+        # The baseline is single-turn: a follow-up is asked as typed (``history`` ignored).
         started = time.perf_counter()
         store = self.store
         t0 = time.perf_counter()

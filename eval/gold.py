@@ -18,6 +18,11 @@ class GoldEvidence(BaseModel):
     alt: bool = False
 
 
+class GoldTurn(BaseModel):
+    role: str
+    content: str
+
+
 class GoldItem(BaseModel):
     id: str
     question: str
@@ -28,6 +33,8 @@ class GoldItem(BaseModel):
     may_mention: list[str] = Field(default_factory=list)
     evidence: list[GoldEvidence] = Field(default_factory=list)
     difficulty: str = ""
+    history: list[GoldTurn] = Field(default_factory=list, description="Earlier turns of a follow-up question.")
+    split: str | None = Field(default=None, description="Question bank: train | validation.")
 
     @property
     def answerable(self) -> bool:
@@ -49,8 +56,16 @@ def _jsonl(path: Path) -> Iterator[dict]:
                     raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
 
 
-def load_gold(path: Path) -> list[GoldItem]:
+def load_gold(path: Path, split: str | None = None) -> list[GoldItem]:
+    """The items of a gold file; with ``split``, only the bank items of that split."""
     items = [GoldItem.model_validate(row) for row in _jsonl(path)]
+    if split is not None:
+        unknown = {i.split for i in items} - {"train", "validation"}
+        if unknown:
+            raise ValueError(f"{path}: items without a train/validation split ({sorted(map(str, unknown))})")
+        if split not in {"train", "validation"}:
+            raise ValueError(f"split must be train or validation, not {split!r}")
+        items = [i for i in items if i.split == split]
     ids = [i.id for i in items]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

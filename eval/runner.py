@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from eval.gold import GoldItem, load_gold, write_answers
 from eval.scoring import COMMITTEES_FILE, compute
-from rag.types import Answer
+from rag.types import Answer, ChatTurn
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ Progress = Callable[[str, int, int], None]
 
 
 class Asks(Protocol):
-    def ask(self, question: str, *, id: str | None = None) -> Answer: ...  # noqa: A002
+    def ask(self, question: str, history: list[ChatTurn] | None = None, *, id: str | None = None) -> Answer: ...  # noqa: A002
 
 
 @dataclass
@@ -59,7 +59,8 @@ def make_pipeline(name: str, components: Any) -> Asks:
 def answer_all(pipeline: Asks, items: Sequence[GoldItem], step: Callable[[int], None] | None = None) -> list[Answer]:
     answers = []
     for n, item in enumerate(items, start=1):
-        answers.append(pipeline.ask(item.question, id=item.id))
+        history = [ChatTurn(t.role, t.content) for t in item.history]
+        answers.append(pipeline.ask(item.question, history or None, id=item.id))
         if step:
             step(n)
     return answers
@@ -71,12 +72,13 @@ def run_eval(
     out_dir: Path,
     pipelines: Sequence[str] = PIPELINES,
     progress: Progress | None = None,
+    split: str | None = None,
 ) -> list[PipelineRun]:
     """Answer, score and report. Returns one :class:`PipelineRun` per pipeline, in order."""
     from eval.plots import write_plots
     from eval.report import write_report
 
-    items = load_gold(Path(gold_path))
+    items = load_gold(Path(gold_path), split)
     vocabulary = index_committees(components)
     runs: list[PipelineRun] = []
     for i, name in enumerate(pipelines):
@@ -86,7 +88,7 @@ def run_eval(
             progress(name, 0, len(items))
         answers = answer_all(pipe, items, (lambda n, name=name: progress(name, n, len(items))) if progress else None)
         metrics = compute(items, answers, vocabulary)
-        metrics["meta"] = {"pipeline": name, "gold": str(gold_path), "n_items": len(items)}
+        metrics["meta"] = {"pipeline": name, "gold": str(gold_path), "split": split, "n_items": len(items)}
         write_answers(target / "answers.jsonl", answers)
         (target / COMMITTEES_FILE).write_text(json.dumps(vocabulary, ensure_ascii=False, indent=1), encoding="utf-8")
         (target / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -97,7 +99,7 @@ def run_eval(
     return runs
 
 
-def run_cli(settings: Any, gold: Path, out: Path, pipeline: str = "both", check: bool = False) -> int:
+def run_cli(settings: Any, gold: Path, out: Path, pipeline: str = "both", check: bool = False, split: str | None = None) -> int:
     """``radslag eval``: exit code 0, 1 (below a threshold with ``--check``) or 2 (bad input)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -124,7 +126,11 @@ def run_cli(settings: Any, gold: Path, out: Path, pipeline: str = "both", check:
                 tasks[name] = bar.add_task(f"{name}", total=total)
             bar.update(tasks[name], completed=done)
 
-        runs = run_eval(comps, gold, out, names, progress)
+        try:
+            runs = run_eval(comps, gold, out, names, progress, split)
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/red]")
+            return 2
     console.print(summary_table(runs))
     console.print(f"Wrote {out}/report.md, answers.jsonl and metrics.json per pipeline, plots.")
     gated = next((r for r in runs if r.name == "radslag"), runs[0])

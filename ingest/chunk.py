@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from ingest.clean import CleanText
 from ingest.structure import DocStructure, Section
+from rag.text import SENTENCE_BOUNDARY
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9•])")
 
 
 @dataclass
@@ -84,7 +84,7 @@ def _split_long(text: str, span: tuple[int, int], max_tokens: int, count: Callab
     s, e = span
     if count(text[s:e]) <= max_tokens:
         return [span]
-    bounds = [s] + [s + m.end() for m in _SENTENCE_SPLIT.finditer(text[s:e])] + [e]
+    bounds = [s] + [s + m.end() for m in SENTENCE_BOUNDARY.finditer(text[s:e])] + [e]
     if len(bounds) <= 2:
         bounds = [s] + [s + m.end() for m in re.finditer(r"\n", text[s:e])] + [e]
     if len(bounds) <= 2:
@@ -193,7 +193,7 @@ def _last_sentence(
 ) -> tuple[int, int] | None:
     """The last sentence of span ``prev`` if it is short and still fits before ``nxt``."""
     s, e = prev
-    starts = [s] + [s + m.end() for m in _SENTENCE_SPLIT.finditer(text[s:e])]
+    starts = [s] + [s + m.end() for m in SENTENCE_BOUNDARY.finditer(text[s:e])]
     start = starts[-1]
     if count(text[start:e]) > limit or count(text[start : nxt[1]]) > max_tokens:
         return None

@@ -1,4 +1,4 @@
-"""`radslag` command line: ingest, inspect, ask, serve, eval, bench."""
+"""`radslag` command line: ingest, inspect, ask, serve, eval, train, bench."""
 
 from __future__ import annotations
 
@@ -168,11 +168,32 @@ def eval_cmd(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
     pipeline: Annotated[str, typer.Option(help="radslag, baseline, or both.")] = "both",
     check: Annotated[bool, typer.Option(help="Exit 1 if a metric is below its threshold.")] = False,
+    split: Annotated[str | None, typer.Option(help="Question bank: only the train or validation items.")] = None,
 ) -> None:
     """Run gold questions through the pipeline and write answers, metrics, report and plots."""
     from eval.runner import run_cli
 
-    sys.exit(run_cli(Settings(), gold, out, pipeline, check))
+    sys.exit(run_cli(Settings(), gold, out, pipeline, check, split))
+
+
+@app.command()
+def train(
+    bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
+    out: Annotated[Path | None, typer.Option(help="Where to write the artefact (default: rag/models/decisions.joblib).")] = None,
+) -> None:
+    """Fit the answer engine's learned decisions on the bank's train split."""
+    from eval.train import train as fit
+    from rag.decisions import DEFAULT_PATH
+
+    if not bank.is_file():
+        err.print(f"[red]No question bank at {bank}[/red]")
+        raise typer.Exit(2)
+    comps = _components()
+    if comps.store.count() == 0:
+        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
+        raise typer.Exit(2)
+    report = fit(comps, bank, out or DEFAULT_PATH)
+    console.print_json(json.dumps(report, default=str))
 
 
 @app.command()

@@ -20,23 +20,27 @@ import numpy as np
 from rag.answer import Evidence
 from rag.evidence import (
     QueryTerms,
+    anchors,
     passage_sentences,
     query_terms,
+    sentence_scores,
     window_scores,
     with_name_phrases,
     without_frame,
     without_names,
 )
+from rag.decisions import Decisions
+from rag.features import measures, member_rows
 from rag.hybrid import HybridRetriever, Snapshot
-from rag.query import QueryPlan
+from rag.lexical import raw_tokens
+from rag.query import QueryPlan, names_in
 from rag.types import Filters, Passage
 
 
 @dataclass
 class AggregatePolicy:
     candidates_per_committee: int = 4
-    min_coverage: float = 0.3  # absolute share of the question's term weight
-    relative: float = 0.8  # of the best committee's coverage
+    min_coverage: float = 0.3  # a named committee's window must cover half this share
     dense_weight: float = 0.5
 
 
@@ -62,16 +66,15 @@ def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | No
     return rows
 
 
+def committee_names(snap: Snapshot, filters: Filters | None = None) -> set[str]:
+    """The committees of the (visible part of the) index."""
+    mask = snap.mask(filters)
+    return {str(m.get("committee")) for i, m in enumerate(snap.metas) if m.get("committee") and (mask is None or mask[i])}
+
+
 def named_committees(question: str, snap: Snapshot, filters: Filters | None = None) -> list[str]:
     """Committees of the (visible part of the) index that the question names, in order."""
-    found: list[tuple[int, str]] = []
-    mask = snap.mask(filters)
-    names = {str(m.get("committee")) for i, m in enumerate(snap.metas) if m.get("committee") and (mask is None or mask[i])}
-    for name in names:
-        m = re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", question, flags=re.IGNORECASE)
-        if m:
-            found.append((m.start(), name))
-    return [n for _, n in sorted(found)]
+    return names_in(question, committee_names(snap, filters))
 
 
 @dataclass
@@ -82,33 +85,84 @@ class Window:
     passage: Passage
     quote: list[str]
     alternates: list[Passage]
+    own: float = 0.0  # coverage by the best sentence alone
 
 
 def _best_window(snap: Snapshot, terms: QueryTerms, rows: list[int], combined: np.ndarray, k: int) -> Window | None:
     """The committee's best window among its top-k chunks."""
     arr = np.array(rows)
-    hits: list[tuple[float, float, Passage, list[str]]] = []
+    hits: list[tuple[float, float, Passage, list[str], float]] = []
     for i in arr[np.argsort(-combined[arr])[:k]]:
         p = snap.passage(int(i), float(combined[i]))
         sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
         if not sents:
             continue
         context = f"{p.committee} {p.meta.get('section_path', '')}"
-        ws = window_scores(snap.lexical, terms, sents, context)
+        sc = sentence_scores(snap.lexical, terms, sents, context)
+        ws = sc.window
         j = max(range(len(sents)), key=lambda x: ws[x])
         quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-        hits.append((ws[j] + 0.01 * float(combined[i]), ws[j], p, quote))
+        hits.append((ws[j] + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j]))
     if not hits:
         return None
     hits.sort(key=lambda h: -h[0])
-    _, cov, p, quote = hits[0]
-    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0])
+    _, cov, p, quote, own = hits[0]
+    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own)
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
+    """The snapshot, the combined score per chunk, and its dense and BM25 parts."""
     snap, dense, lexical = retriever.score_all(qplan.text, qvec, filters)
     lex_norm = lexical / (lexical.max() or 1.0) if len(lexical) else lexical
-    return snap, dense * pol.dense_weight + lex_norm
+    return snap, dense * pol.dense_weight + lex_norm, np.where(np.isfinite(dense), dense, -1.0), lexical
+
+
+@dataclass
+class Candidate:
+    """A committee's best evidence for an aggregation question, with its features."""
+
+    committee: str
+    window: Window
+    features: dict[str, float]
+
+
+def committee_candidates(
+    retriever: HybridRetriever,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    filters: Filters | None,
+    policy: AggregatePolicy | None = None,
+) -> tuple[list[Candidate], bool]:
+    """Every committee's best window for the question, with membership features; and whether
+    the question has content terms at all ("how many committees replied?" has none)."""
+    pol = policy or AggregatePolicy()
+    snap, combined, dense_all, lexical_all = _scores(retriever, qplan, qvec, filters, pol)
+    if not len(snap.ids):
+        return [], False
+    question = without_frame(qplan.text)
+    terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
+    asked = measures(qplan.text)
+    want = {a[:6] for a in anchors(terms)}
+    raw: list[tuple[str, Window, dict[str, float]]] = []
+    for committee, rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).items():
+        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)
+        if not hit:
+            continue
+        window_text = " ".join(hit.quote)
+        committee_text = " ".join(snap.texts[i] for i in rows)
+        stems = {t[:6] for t in snap.lexical._analyse(raw_tokens(window_text))}  # noqa: SLF001
+        raw.append((committee, hit, {
+            "cov": hit.coverage,
+            "own": hit.own,
+            "dense": float(np.max(dense_all[rows])),
+            "lexical": float(np.max(lexical_all[rows])),
+            "anchor": float(bool(want & stems)) if want else 1.0,
+            "measure_asked": float(bool(asked)),
+            "measure_hit": float(bool(asked & measures(committee_text))),
+            "lang_en": float(qplan.language == "en"),
+        }))
+    rows_f = member_rows([f for _, _, f in raw])
+    return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights)
 
 
 def aggregate_evidence(
@@ -116,25 +170,21 @@ def aggregate_evidence(
     qplan: QueryPlan,
     qvec: np.ndarray,
     filters: Filters | None,
+    decisions: Decisions,
     policy: AggregatePolicy | None = None,
 ) -> list[Evidence]:
-    pol = policy or AggregatePolicy()
-    snap, combined = _scores(retriever, qplan, qvec, filters, pol)
-    if not len(snap.ids):
+    """The committees whose best evidence meets the question's condition (learned), each
+    citing its own passage; with no content terms, every committee that replied."""
+    candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, policy)
+    if not candidates:
         return []
-    question = without_frame(qplan.text, qplan.entity_phrase)
-    terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
-    found = []
-    for rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).values():
-        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)
-        if hit:
-            found.append(hit)
-    if not found:
-        return []
-    top = max(w.coverage for w in found)
-    chosen = [w for w in found if w.coverage >= max(pol.min_coverage, pol.relative * top)]
-    chosen.sort(key=lambda w: (-w.coverage, w.passage.committee))
-    return [Evidence(w.passage, w.quote, label=w.passage.committee, alternates=w.alternates) for w in chosen]
+    if has_terms:
+        p = decisions.p_member([c.features for c in candidates])
+        chosen = [(float(pi), c) for pi, c in zip(p, candidates, strict=True) if pi >= 0.5]
+    else:
+        chosen = [(1.0, c) for c in candidates]
+    chosen.sort(key=lambda x: (-x[0], x[1].committee))
+    return [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for _, c in chosen]
 
 
 def named_committee_evidence(
@@ -146,7 +196,7 @@ def named_committee_evidence(
     policy: AggregatePolicy | None = None,
 ) -> list[Evidence]:
     pol = policy or AggregatePolicy()
-    snap, combined = _scores(retriever, qplan, qvec, filters, pol)
+    snap, combined, _, _ = _scores(retriever, qplan, qvec, filters, pol)
     terms = query_terms(snap.lexical, without_names(qplan.text, names), qplan.language)
     rows = committee_rows(snap, None, snap.mask(filters))
     out = []

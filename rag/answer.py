@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from rag.types import Passage
 
@@ -24,9 +24,20 @@ REFUSAL = {
     "sv": "Det framgår inte av dokumenten.",
     "en": "The documents do not say.",
 }
-_NEGATIVE = re.compile(
-    r"\b(inte|ej|icke|tveksam\w*|avstyrk\w*|avvis\w*|motsätter|ingen|inga|nej)\b", re.IGNORECASE
-)
+_NUMBER_WORDS = {
+    "sv": ["ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"],
+    "en": ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+}
+
+
+@dataclass
+class Frame:
+    """What the answer leads with: a verdict, a value, or how many (decided upstream)."""
+
+    kind: str = "fact"
+    no: bool | None = None  # the yes/no verdict, when asked
+    value: str | None = None  # a date, number, amount or identifier as written in the quote
+    count: int | None = None  # how many committees a list answer names
 
 
 @dataclass
@@ -45,22 +56,68 @@ class AnswerBackend(Protocol):
     Returns the answer text; every claim must carry a marker that resolves to evidence.
     """
 
-    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str) -> str: ...
+    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str: ...
 
 
-def verdict(language: str, evidence: list[Evidence]) -> str:
-    """Yes/no from the polarity of the quoted evidence (negation or doubt → no)."""
-    first = " ".join(evidence[0].sentences) if evidence else ""
-    negative = bool(_NEGATIVE.search(first))
+def verdict(language: str, no: bool) -> str:
     if language == "en":
-        return "No" if negative else "Yes"
-    return "Nej" if negative else "Ja"
+        return "No" if no else "Yes"
+    return "Nej" if no else "Ja"
+
+
+def count_phrase(n: int, language: str, digits: bool = False) -> str:
+    """"Tre nämnder" / "Three committees"; with ``digits`` also the figure ("Tio (10)")."""
+    lang = "en" if language == "en" else "sv"
+    words = _NUMBER_WORDS[lang]
+    word = words[n] if n < len(words) else str(n)
+    if lang == "sv" and n == 1:
+        word = "en"
+    noun = ("committee" if n == 1 else "committees") if lang == "en" else ("nämnd" if n == 1 else "nämnder")
+    figure = f" ({n})" if digits and word != str(n) else ""
+    return f"{word.capitalize()}{figure} {noun}"
+
+
+def name_list(names: list[str], language: str) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    joiner = " and " if language == "en" else " och "
+    return ", ".join(names[:-1]) + joiner + names[-1]
+
+
+_VALUE = re.compile(
+    r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?:\s+\d{4})?\b"
+    r"|\b\d{4}-\d\d-\d\d\b"
+    r"|\b(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?\b"
+    r"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|procent|kronor|kr|miljoner|miljarder|tkr|mnkr|personer|elever|lägenheter|år)?"
+    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+)?",
+    re.IGNORECASE,
+)
+
+
+def typed_value(sentences: list[str], terms: Any, lexical: Any) -> str | None:
+    """The date, number, amount or identifier a numeric answer leads with: the one in the
+    quote nearest to the question's terms, as written there (never computed or invented)."""
+    text = " ".join(sentences)
+    found = [m for m in _VALUE.finditer(text) if m.group(0).strip() and re.search(r"\d|[a-zåäö]{3}", m.group(0))]
+    if not found:
+        return None
+    anchors: list[int] = []
+    if terms is not None and getattr(terms, "weights", None):
+        for m in re.finditer(r"\w+", text):
+            stems = set(lexical._analyse([m.group(0).lower()]))  # noqa: SLF001
+            if terms.matched(stems):
+                anchors.append(m.start())
+    if not anchors:
+        return found[0].group(0).strip()
+    best = min(found, key=lambda m: min(abs(m.start() - a) for a in anchors))
+    return best.group(0).strip()
 
 
 class ExtractiveComposer:
-    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str) -> str:
+    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str:
         if not evidence:
             return REFUSAL.get(language, REFUSAL["sv"])
+        frame = frame or Frame()
         en = language == "en"
         if kind in ("aggregate", "missing", "compare"):
             if kind == "missing":
@@ -78,13 +135,21 @@ class ExtractiveComposer:
                     else "Enligt dokumenten gäller det följande nämnder:"
                 )
             lines = [head]
+            if kind != "compare":
+                # A list answer opens with how many and which, then quotes each.
+                names = [ev.label or ev.passage.committee for ev in evidence]
+                counting = frame.kind in ("count", "count_missing")
+                lines = [f"{count_phrase(len(names), language, digits=counting)}: {name_list(names, language)}.", head]
             for n, ev in enumerate(evidence, start=1):
                 quote = " ".join(ev.sentences)
                 lines.append(f"- **{ev.label or ev.passage.committee}**: ”{quote}” [{n}]")
             return "\n".join(lines)
         parts = []
-        if kind == "yes_no":
-            parts.append(verdict(language, evidence) + (", according to the documents." if en else ", enligt dokumenten."))
+        if kind == "yes_no" and frame.no is not None:
+            parts.append(verdict(language, frame.no) + (", according to the documents." if en else ", enligt dokumenten."))
+        elif frame.value:
+            parts.append(f"{frame.value} [1].")
+            parts.append("The documents say (quoted in Swedish):" if en else "Enligt dokumenten:")
         else:
             parts.append("The documents say (quoted in Swedish):" if en else "Enligt dokumenten:")
         for n, ev in enumerate(evidence, start=1):
@@ -129,7 +194,7 @@ class OpenAICompatibleBackend:
         self.max_tokens = max_tokens
         self.fallback = ExtractiveComposer()
 
-    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str) -> str:
+    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str:
         if not evidence:
             return REFUSAL.get(language, REFUSAL["sv"])
         context = "\n\n".join(
@@ -149,8 +214,8 @@ class OpenAICompatibleBackend:
             text = (resp.choices[0].message.content or "").strip()
         except Exception as exc:  # noqa: BLE001 - any endpoint failure falls back, logged
             log.warning("LLM backend failed (%s); using the extractive answer", type(exc).__name__)
-            return self.fallback.compose(question, language, evidence, kind)
+            return self.fallback.compose(question, language, evidence, kind, frame)
         text, used = valid_markers(text, len(evidence))
         if not used:
-            return self.fallback.compose(question, language, evidence, kind)
+            return self.fallback.compose(question, language, evidence, kind, frame)
         return text

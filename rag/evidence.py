@@ -14,19 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.lexical import BM25Index, raw_tokens
-
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•(])|\s(?=• )")
-
-
-def split_sentences(text: str, heading: str = "") -> list[str]:
-    """Sentences of a passage, without its leading ``heading`` (a title is not a claim)."""
-    # PDF line breaks (and the blank lines some extractors add) are not sentence ends.
-    flat = re.sub(r"\s+", " ", text).strip()
-    head = re.sub(r"\s+", " ", heading).strip()
-    if head and flat.startswith(head) and len(flat) > len(head):
-        flat = flat[len(head) :].strip()
-    return [s.strip() for s in _SENT.split(flat) if len(s.strip()) > 2]
-
+from rag.text import split_sentences
 
 def passage_sentences(text: str, section_path: str) -> list[str]:
     return split_sentences(text, section_path.split(" > ")[-1])

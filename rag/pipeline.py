@@ -1,4 +1,11 @@
-"""Question → plan → retrieve → rerank → answer with citations (or a clear refusal)."""
+"""Question → understanding → evidence → answer with citations (or a clear refusal).
+
+Each step that decides something asks a learned model (:mod:`rag.decisions`): the kind of
+answer wanted routes the question; for a direct answer a ranker chooses the sentence and an
+answerability model decides answer-or-refuse; for "which committees …" a membership model
+decides each committee; a yes/no verdict is read from the quoted evidence. What is computed
+here — coverages, similarities, positions — is the models' input (:mod:`rag.features`).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +13,24 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from rag.aggregate import (
     aggregate_evidence,
+    committee_candidates,
+    committee_names,
     missing_reply_evidence,
     named_committee_evidence,
     named_committees,
 )
-from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, valid_markers
+from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, Frame, typed_value, valid_markers
+from rag.decisions import Decisions, load_decisions
 from rag.evidence import (
+    QueryTerms,
     SentenceScores,
-    anchors,
-    coverage,
     covers_anchor,
     passage_sentences,
     query_terms,
@@ -28,8 +38,8 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.hybrid import HybridRetriever, Snapshot, lexical_text
-from rag.lexical import raw_tokens
+from rag.features import answerable_row, measures, sentence_row, text_traits, verdict_row
+from rag.hybrid import HybridRetriever, lexical_text
 from rag.query import QueryPlan, plan
 from rag.types import (
     Answer,
@@ -46,29 +56,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AnswerPolicy:
-    """Thresholds of the direct strategy (tuned on the development set, see eval/)."""
+    """How much the direct strategy reads and quotes (not decisions: those are learned)."""
 
     top_k: int = 10
-    min_coverage: float = 0.25  # share of question IDF weight the best sentence window must hold
-    number_bonus: float = 0.1
-    summary_bonus: float = 0.1  # "summarise …" prefers the document's own summary section
-    min_dense: float = 0.83  # English questions with no lexical anchor: dense similarity instead
-    coverage_weight: float = 0.5
-    max_evidence: int = 1  # a fact rests on one passage; extra citations mostly dilute
+    candidates: int = 6  # passages whose sentences the ranker scores
     max_evidence_summary: int = 3
-    second_ratio: float = 0.75  # a further passage must cover this share of the best one's terms
-    second_margin: float = 0.08  # ...and score at most this far below it
 
 
-_NUMBER = re.compile(
-    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|"
-    r"tjugo|trettio|hundra|tusen|miljon\w*|hälften|procent)\b",
-    re.IGNORECASE,
-)
-_SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 SUMMARY_CHARS = 900
-
-
+_SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 _SUMMARY_LEAD = re.compile(r"^(sammanfattning|summary)\b\s*", re.IGNORECASE)
 _SUMMARY_HEADING = re.compile(r"^\s*(sammanfattning|summary)\s*$", re.IGNORECASE | re.MULTILINE)
 
@@ -84,13 +80,6 @@ def _summary_start(p: Passage, sents: list[str]) -> int | None:
     return None
 
 
-def _counts(snap: Snapshot, want: set[str], sentence: str) -> bool:
-    """Does the sentence hold a number and a word starting like one of ``want``?"""
-    if not _NUMBER.search(sentence):
-        return False
-    return any(t.startswith(w) for t in snap.lexical._analyse(raw_tokens(sentence)) for w in want)  # noqa: SLF001
-
-
 def context_of(p: Passage) -> str:
     """Who speaks and under which heading: counts as nearby context for every sentence."""
     return f"{p.committee} {p.meta.get('section_path', '')}"
@@ -100,16 +89,49 @@ def lexical_text_of(p: Passage) -> str:
     return lexical_text(p.text, p.meta)
 
 
+@dataclass
+class SentenceCandidate:
+    """One sentence of a retrieved passage, scored by the ranker."""
+
+    passage: Passage
+    sentences: list[str]
+    scores: SentenceScores
+    index: int
+    features: dict[str, float]
+    summary_start: int | None
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.sentences[self.index]
+
+
+@dataclass
+class DirectTrace:
+    """What the direct strategy saw: every candidate sentence and the answerability input."""
+
+    candidates: list[SentenceCandidate] = field(default_factory=list)
+    answerable: dict[str, float] = field(default_factory=dict)
+    p_answerable: float = 0.0
+    terms: QueryTerms | None = None
+
+
 class RagPipeline:
     def __init__(
         self,
         retriever: HybridRetriever,
         backend: AnswerBackend | None = None,
         policy: AnswerPolicy | None = None,
+        decisions: Decisions | None = None,
     ) -> None:
         self.retriever = retriever
         self.backend = backend or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
+        self.decisions = decisions or load_decisions()
+
+    # -- understanding -------------------------------------------------------------------
+    def understand(self, question: str, history: list[ChatTurn] | None = None, filters: Filters | None = None) -> QueryPlan:
+        return plan(question, history, self.decisions, committee_names(self.retriever.snapshot(), filters))
 
     def ask(
         self,
@@ -120,30 +142,34 @@ class RagPipeline:
     ) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        qplan = plan(question, history)
+        qplan = self.understand(question, history, filters)
         t0 = time.perf_counter()
         qvec = self.retriever.embed_query(qplan.text)
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        named = named_committees(qplan.text, self.retriever.snapshot(), filters)
-        scoped = filters
-        if len(named) == 1 and not qplan.aggregate:  # noqa: SIM102
-            # A question about one committee is answered from that committee's texts.
-            scoped = (filters or Filters()).model_copy(update={"committee": named})
+        named = self._named(qplan, filters)
+        scoped = self._scope(qplan, named, filters)
         retrieved = self._retrieve(qplan, qvec, scoped, timings)
         if scoped is not filters and not retrieved:
             retrieved = self._retrieve(qplan, qvec, filters, timings)
-        if qplan.aggregate and qplan.missing_replies:
+        frame = Frame(kind=qplan.kind)
+        if qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
-        elif len(named) >= 2 and not (qplan.aggregate and not qplan.summary and len(named) > 3):
+        elif len(named) >= 2 and not qplan.aggregate:
             kind = "compare"
             evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named)
         elif qplan.aggregate:
-            kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters)
+            kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters, self.decisions)
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
-            evidence = self._direct_evidence(qplan, retrieved, named if scoped is not filters else [])
+            trace = self.direct_trace(qplan, retrieved, named if scoped is not filters else [])
+            evidence = self._direct_evidence(qplan, trace)
+            if evidence and qplan.yes_no:
+                frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
+            if evidence and qplan.numeric:
+                frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical)
+        frame.count = len(evidence) if kind in ("aggregate", "missing") else None
         timings["rerank"] = time.perf_counter() - t0
 
         if kind in ("aggregate", "compare", "missing") and evidence:
@@ -155,9 +181,9 @@ class RagPipeline:
             retrieved = first + [p for p in retrieved if p.id not in ids]
         t0 = time.perf_counter()
         refused = not evidence
-        text = REFUSAL[qplan.language] if refused else self.backend.compose(qplan.original, qplan.language, evidence, kind)
+        text = REFUSAL[qplan.language] if refused else self.backend.compose(qplan.original, qplan.language, evidence, kind, frame)
         if not refused and not isinstance(self.backend, ExtractiveComposer):
-            text = self._checked(text, evidence, qplan, kind)
+            text = self._checked(text, evidence, qplan, kind, frame)
         text, used = valid_markers(text, len(evidence))
         citations = [passage_to_citation(n, ev.passage) for n, ev in enumerate(evidence, start=1) if n in used]
         if not refused and not citations:
@@ -184,10 +210,41 @@ class RagPipeline:
             yield part + ("\n" if i < len(parts) - 1 else "")
         yield answer
 
-    def _checked(self, text: str, evidence: list[Evidence], qplan: QueryPlan, kind: str) -> str:
+    # -- training support ------------------------------------------------------------------
+    def trace(self, question: str, history: list[ChatTurn] | None = None) -> dict[str, Any]:
+        """Every decision's input for one question, whatever the route (``radslag train``)."""
+        qplan = self.understand(question, history)
+        qvec = self.retriever.embed_query(qplan.text)
+        named = self._named(qplan, None)
+        scoped = self._scope(qplan, named, None)
+        retrieved = self._retrieve(qplan, qvec, scoped, {}) or self._retrieve(qplan, qvec, None, {})
+        direct = self.direct_trace(qplan, retrieved, named if scoped is not None else [])
+        candidates, _ = committee_candidates(self.retriever, qplan, qvec, None)
+        verdict = None
+        if self.decisions.sentence is not None:
+            evidence = self._direct_evidence(qplan, direct, decide=False)
+            if evidence:
+                verdict = self._verdict_features(qplan, evidence, direct, named)
+        return {"plan": qplan, "direct": direct, "committees": candidates, "verdict": verdict, "named": named}
+
+    # -- routing ----------------------------------------------------------------------------
+    def _named(self, qplan: QueryPlan, filters: Filters | None) -> list[str]:
+        # A follow-up that names its own committee ("Och vad säger Farsta?") is about that one.
+        if qplan.follow_up and qplan.own_committees:
+            return qplan.own_committees
+        return named_committees(qplan.text, self.retriever.snapshot(), filters)
+
+    @staticmethod
+    def _scope(qplan: QueryPlan, named: list[str], filters: Filters | None) -> Filters | None:
+        if len(named) == 1 and not qplan.aggregate:
+            # A question about one committee is answered from that committee's texts.
+            return (filters or Filters()).model_copy(update={"committee": named})
+        return filters
+
+    def _checked(self, text: str, evidence: list[Evidence], qplan: QueryPlan, kind: str, frame: Frame) -> str:
         """A generated answer keeps only claims its citations support (see rag/verify.py);
         if none survives, the extractive answer stands in."""
-        extractive = ExtractiveComposer().compose(qplan.original, qplan.language, evidence, kind)
+        extractive = ExtractiveComposer().compose(qplan.original, qplan.language, evidence, kind, frame)
         if text == extractive:
             return text  # the backend fell back: verbatim quotes need no check
         snap = self.retriever.snapshot()
@@ -201,7 +258,7 @@ class RagPipeline:
             log.info("answer check: kept %d, repaired %d, dropped %d claims", checked.kept, checked.repaired, len(checked.dropped))
         return checked.text if checked.kept or checked.repaired else extractive
 
-    # -- strategies ----------------------------------------------------------------------
+    # -- retrieval ----------------------------------------------------------------------------
     def _retrieve(self, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, timings: dict[str, float]) -> list[Passage]:
         fused = self.retriever.retrieve(qplan.text, qvec, max(self.policy.top_k * 2, 20), filters, timings)
         return self._rerank(qplan, qvec, fused)[: self.policy.top_k]
@@ -210,6 +267,8 @@ class RagPipeline:
         """Order by dense similarity plus IDF-weighted coverage of the question's terms."""
         snap = self.retriever.snapshot()
         terms = query_terms(snap.lexical, qplan.text, qplan.language)
+        from rag.evidence import coverage
+
         for p in passages:
             row = snap.row.get(p.id)
             p.dense = float(snap.vectors[row] @ qvec) if row is not None else (p.dense or 0.0)
@@ -219,14 +278,99 @@ class RagPipeline:
             p.score = p.dense + (0.05 if qplan.language == "en" else 0.25) * p.lexical
         return sorted(passages, key=lambda p: -p.score)
 
-    @staticmethod
-    def _quote(qplan: QueryPlan, sents: list[str], sc: SentenceScores, best: int) -> list[str]:
-        """The best window's sentences, verbatim and in document order.
+    # -- the direct strategy --------------------------------------------------------------------
+    def direct_trace(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str]) -> DirectTrace:
+        """Score every sentence of the top passages and compute the answerability features."""
+        trace = DirectTrace()
+        if not ranked:
+            trace.answerable = answerable_row(
+                kind=qplan.kind, lang_en=qplan.language == "en", dense=[], best_window=0.0, best_own=0.0,
+                best_sentence=0.0, missing_share=1.0, anchor=False, n_terms=0, named=len(scope),
+                named_missing=False, number_present=False, measure_asked=bool(measures(qplan.text)), measure_found=False,
+            )
+            return trace
+        snap = self.retriever.snapshot()
+        # Within one committee's texts its name, and words that frame the question ("anser",
+        # "säger"), tell no sentence from another.
+        terms = query_terms(snap.lexical, without_frame(without_names(qplan.text, scope), entities=False), qplan.language)
+        trace.terms = terms
+        asked = measures(qplan.text)
+        top = ranked[: self.policy.candidates]
+        max_dense = max(float(p.dense or 0.0) for p in top)
+        per_passage = []
+        for p in top:
+            sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
+            if sents:
+                per_passage.append((p, sents, sentence_scores(snap.lexical, terms, sents, context_of(p))))
+        max_window = max((max(sc.window) for _, _, sc in per_passage), default=0.0)
+        max_own = max((max(sc.own) for _, _, sc in per_passage), default=0.0)
+        for rank, (p, sents, sc) in enumerate(per_passage):
+            start = _summary_start(p, sents)
+            for i, sent in enumerate(sents):
+                row = sentence_row(
+                    kind=qplan.kind, window=sc.window[i], own=sc.own[i], max_window=max_window, max_own=max_own,
+                    dense=float(p.dense or 0.0), max_dense=max_dense, rank=rank, position=i, n_sentences=len(sents),
+                    sentence=sent, question_measures=asked, in_summary=start is not None and i >= start,
+                    lang_en=qplan.language == "en",
+                )
+                trace.candidates.append(SentenceCandidate(p, sents, sc, i, row, start))
+        if self.decisions.sentence is not None and trace.candidates:
+            scores = self.decisions.sentence_scores([c.features for c in trace.candidates])
+            for c, s in zip(trace.candidates, scores, strict=True):
+                c.score = float(s)
+        best = max(trace.candidates, key=lambda c: c.score, default=None)
+        all_text = " ".join(p.text for p in top)
+        scope_missing = bool(scope) and all(p.meta.get("reply_missing") for p in top)
+        trace.answerable = answerable_row(
+            kind=qplan.kind,
+            lang_en=qplan.language == "en",
+            dense=[float(p.dense or 0.0) for p in top],
+            best_window=max_window,
+            best_own=max_own,
+            best_sentence=best.score if best else 0.0,
+            missing_share=terms.missing / terms.total,
+            anchor=covers_anchor(snap.lexical, terms, [p.text + " " + context_of(p) for p in top[:5]]),
+            n_terms=len(terms.weights),
+            named=len(scope),
+            named_missing=scope_missing,
+            number_present=bool(best and text_traits(" ".join(best.sentences[max(0, best.index - 1) : best.index + 2]))["has_number"]),
+            measure_asked=bool(asked),
+            measure_found=bool(asked & measures(all_text)),
+        )
+        if self.decisions.answerable is not None:
+            trace.p_answerable = self.decisions.p_answerable(trace.answerable)
+        return trace
 
-        Summaries and English questions (whose terms rarely match the Swedish text) quote a
-        longer stretch, since the sentence choice is less certain.
-        """
-        ws = sc.window
+    def _direct_evidence(self, qplan: QueryPlan, trace: DirectTrace, decide: bool = True) -> list[Evidence]:
+        """Quote the ranker's best sentence (with the context it needs) — or refuse when the
+        answerability model says the passages do not answer the question."""
+        if not trace.candidates or (decide and trace.p_answerable < 0.5):
+            return []
+        by_passage: dict[str, SentenceCandidate] = {}
+        for c in sorted(trace.candidates, key=lambda c: -c.score):
+            by_passage.setdefault(c.passage.id, c)
+        ranked = list(by_passage.values())
+        top = ranked[0]
+        wanted = 1
+        if qplan.summary:
+            wanted = self.policy.max_evidence_summary
+            if qplan.summarise and top.summary_start is not None:
+                wanted = 1  # the document's own summary answers "summarise …"; more passages dilute it
+        evidence = []
+        for c in ranked[:wanted]:
+            if evidence and c.score < 0.5 * top.score:
+                break
+            evidence.append(Evidence(c.passage, self._quote(qplan, c)))
+        return evidence
+
+    @staticmethod
+    def _quote(qplan: QueryPlan, c: SentenceCandidate) -> list[str]:
+        """The chosen sentence with the context a claim needs, verbatim and in document order."""
+        sents, best, sc = c.sentences, c.index, c.scores
+        if qplan.summarise and c.summary_start is not None:
+            # The summary is read from its start, not from a matching word; its heading is not quoted.
+            sents = [_SUMMARY_LEAD.sub("", sents[c.summary_start]), *sents[c.summary_start + 1 :]]
+            best = 1
         if qplan.summary:
             # A summary quotes a stretch, not a sentence: from the best sentence's predecessor
             # on, as much as reads in a paragraph.
@@ -236,87 +380,20 @@ class RagPipeline:
                     break
                 out.append(sent)
             return out
-        if qplan.language == "en" and ws[best] < 0.3:
-            lo = max(0, best - 1)
-            return sents[lo : lo + 4]
+        ws = sc.window
         # The neighbours carry the context a claim needs ("Endast 13 procent …" after
         # "87 procent …"); a following sentence is kept unless it is unrelated and long.
         idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents)]
         keep = [i for i in idx if i == best or ws[i] > 0 or (i == best + 1 and len(sents[i]) < 200)]
-        # A reasoning often runs on ("… tveksam … Det finns … Nämnden menar dock … landsting"):
-        # one more sentence that itself names the question's terms is kept, within reason.
-        nxt = best + 2
-        if keep[-1] == best + 1 and nxt < len(sents) and sc.own[nxt] > 0 and sum(len(sents[i]) for i in keep) + len(sents[nxt]) < 700:
-            keep.append(nxt)
         return [sents[i] for i in keep]
 
-    def _direct_evidence(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str]) -> list[Evidence]:
-        """Quote the best-supported sentences of the best one to three passages."""
-        pol = self.policy
-        if not ranked:
-            return []
-        snap = self.retriever.snapshot()
-        # Within one committee's texts its name, and words that frame the question ("anser",
-        # "säger"), tell no sentence from another.
-        terms = query_terms(snap.lexical, without_frame(without_names(qplan.text, scope), entities=False), qplan.language)
-        counting = {a[:6] for a in anchors(terms)} if qplan.numeric and qplan.language == "sv" else set()
-        scored = []
-        for p in ranked[:6]:
-            sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
-            if not sents:
-                continue
-            sc = sentence_scores(snap.lexical, terms, sents, context_of(p))
-            ws, best = sc.window, sc.best()
-            if counting:
-                # "Hur många besökare …" is answered by a sentence that counts *visitors*: a
-                # number beside the question's most specific word, not "två Community centers".
-                hits = [i for i, sent in enumerate(sents) if _counts(snap, counting, sent)]
-                if not hits:
-                    continue
-                best = sc.best(among=hits)
-            cov_weight = pol.coverage_weight * (0.2 if qplan.language == "en" else 1.0)
-            bonus = pol.summary_bonus if qplan.summary and _summary_start(p, sents) is not None else 0.0
-            if qplan.numeric and _NUMBER.search(" ".join(sents[max(0, best - 1) : best + 2])):
-                bonus += pol.number_bonus  # "how many / when" is answered by a sentence with a number
-            scored.append((float(p.dense or 0.0) + cov_weight * ws[best] + bonus, ws[best], best, sents, sc, p))
-        if not scored:
-            return []
-        scored.sort(key=lambda x: -x[0])
-        top_score, top_cov, *_rest, top_p = scored[0]
-        weak_lexical = qplan.language == "en" and not terms.weights
-        if qplan.language == "en" or weak_lexical:
-            # English words rarely occur in Swedish text: lexical coverage says little, so
-            # answerability rests on the cross-lingual dense similarity.
-            if max(float(x[5].dense or 0.0) for x in scored) < pol.min_dense:
-                return []
-        elif top_cov < pol.min_coverage or not covers_anchor(
-            snap.lexical, terms, [x[5].text + " " + context_of(x[5]) for x in scored[:5]]
-        ):
-            return []
-        wanted = pol.max_evidence_summary if qplan.summary else pol.max_evidence
-        if qplan.summarise and _summary_start(top_p, scored[0][3]) is not None:
-            wanted = 1  # the document's own summary answers "summarise …"; more passages dilute it
-        evidence: list[Evidence] = []
-        covered: set[str] = set()
-        for score, cov, best, sents, sc, p in scored:
-            if len(evidence) >= wanted:
-                break
-            start = _summary_start(p, sents) if qplan.summarise else None
-            if start is not None:
-                # The summary is read from its start, not from a matching word; its heading
-                # is not quoted.
-                best = 0  # (the summary branch of _quote reads no sentence scores)
-                sents = [_SUMMARY_LEAD.sub("", sents[start]), *sents[start + 1 :]]
-            quote = self._quote(qplan, sents, sc, best)
-            new_terms = terms.matched(set(snap.lexical._analyse(raw_tokens(" ".join(quote)))))  # noqa: SLF001
-            if evidence and qplan.summary:
-                if score < top_score - 2 * pol.second_margin:
-                    continue
-            elif evidence:
-                if cov < pol.second_ratio * top_cov or not (new_terms - covered):
-                    continue
-                if score < top_score - pol.second_margin:
-                    continue
-            covered |= new_terms
-            evidence.append(Evidence(p, quote))
-        return evidence
+    def _verdict_features(self, qplan: QueryPlan, evidence: list[Evidence], trace: DirectTrace, named: list[str]) -> dict[str, float]:
+        p = evidence[0].passage
+        best = max(trace.candidates, key=lambda c: c.score)
+        return verdict_row(
+            quote=" ".join(evidence[0].sentences),
+            question=qplan.original,
+            coverage=best.scores.window[best.index],
+            reply_missing=bool(p.meta.get("reply_missing")),
+            named_missing=trace.answerable.get("named_missing", 0.0) > 0,
+        )

@@ -1,58 +1,33 @@
-"""Question understanding: language, kind of question, standalone rewrite of follow-ups."""
+"""Question understanding: the search text, the language, and the kind of answer wanted.
+
+The kind comes from a model trained on the question bank (:mod:`rag.decisions`), not from
+keyword patterns; what stays rule-like here is structural: a follow-up that only makes sense
+with the previous turn is searched together with it, and the committees a question names are
+those of the index (metadata, not a list in code).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS, Decisions
 from rag.pii import without_contact_details
+from rag.text import asking_sentences, detect_language
 from rag.types import ChatTurn
 
-_SV_HINTS = re.compile(
-    r"\b(och|att|som|för|vilka|vilken|vilket|vad|hur|när|varför|nämnd\w*|är|har|finns|"
-    r"inte|kommun\w*|stadsdel\w*|om|med|av|på|till|enligt|säger|vill)\b|[åäö]",
-    re.IGNORECASE,
-)
-_EN_HINTS = re.compile(
-    r"\b(the|and|which|what|who|how|when|why|does|do|is|are|of|in|to|say|says|want|did|"
-    r"committee\w*|district\w*|city|between|about)\b",
-    re.IGNORECASE,
-)
+__all__ = ["QueryPlan", "detect_language", "focus", "mask_names", "plan", "standalone"]
 
-# "Which committees/districts/administrations …", "vilka nämnder …", "lista alla …"
-_AGGREGATE = re.compile(
-    r"\b(vilka|vilken|lista|list|which|name\s+all|alla)\b[^?]{0,40}?"
-    r"\b(nämnd\w*|stadsdel\w*|förvaltning\w*|fackförvaltning\w*|stadsdelsnämnd\w*|kontor\w*|"
-    r"committees?|districts?|administrations?|departments?|boards?|offices?)\b",
-    re.IGNORECASE,
-)
-_MISSING = re.compile(
-    r"\b(inte\s+(har\s+)?(svarat|lämnat|inkommit|skickat)|saknas|saknar\s+(svar|skrivelse)|"
-    r"did\s+not\s+(reply|respond|answer|submit)|no\s+(reply|response)|missing|have\s+not\s+(replied|responded))\b",
-    re.IGNORECASE,
-)
-_YES_NO = re.compile(
-    r"^\s*(är|har|finns|anser|kan|ska|skall|bör|vill|stödjer|tycker|menar|får|gör|"
-    r"is|are|does|do|did|has|have|can|should|will|would|was|were)\b",
-    re.IGNORECASE,
-)
+# A message that continues the previous one ("och Norrmalm?", "what about Farsta?"): its
+# search text is the previous question plus this one.
 _FOLLOW_UP = re.compile(
     r"^\s*(och|men|samt|också|även|hur\s+är\s+det\s+med|vad\s+säger|and|but|also|what\s+about|"
     r"how\s+about|same\s+for|samma\s+för)\b",
     re.IGNORECASE,
 )
-_SUMMARY = re.compile(
-    r"\b(sammanfatta\w*|sammanfattning|beskriv\w*|jämför\w*|skillnad\w*|summari[sz]e|describe|compare|differ\w*)\b",
-    re.IGNORECASE,
-)
-# An explicit request for a summary, which the document's own summary section answers.
-_SUMMARISE = re.compile(r"\b(sammanfatta\w*|summari[sz]e|in\s+summary|give\s+an\s+overview)\b", re.IGNORECASE)
-_NUMERIC = re.compile(
-    r"\b(hur\s+många|hur\s+mycket|hur\s+stor|vilket\s+år|vilket\s+datum|när|hur\s+länge|antal|"
-    r"how\s+many|how\s+much|how\s+large|what\s+share|which\s+year|what\s+year|when)\b",
-    re.IGNORECASE,
-)
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
+NAME_MASK = "Nämndnamn"
 
 
 @dataclass
@@ -60,20 +35,44 @@ class QueryPlan:
     text: str  # the standalone question used for retrieval
     original: str
     language: str
-    aggregate: bool
-    missing_replies: bool
-    yes_no: bool
-    summary: bool  # asks for a stretch of text: summarise, describe, compare
-    numeric: bool
-    group_hint: str | None  # a word stem that names a group of committees ("stadsdel")
-    entity_phrase: str | None = None  # "Vilka nämnder": what an aggregation question lists
-    summarise: bool = False  # "sammanfatta …": the document's own summary is the answer
+    kind: str = "fact"
+    kind_p: float = 1.0
+    group_hint: str | None = None  # a word stem that names a group of committees ("stadsdel")
+    own_committees: list[str] = field(default_factory=list)  # named in this message itself
+    follow_up: bool = False
 
+    @property
+    def aggregate(self) -> bool:
+        return self.kind in COMMITTEE_KINDS
 
-def detect_language(text: str) -> str:
-    sv = len(_SV_HINTS.findall(text))
-    en = len(_EN_HINTS.findall(text))
-    return "en" if en > sv else "sv"
+    @property
+    def missing_replies(self) -> bool:
+        return self.kind in ("missing", "count_missing")
+
+    @property
+    def counting(self) -> bool:
+        return self.kind in ("count", "count_missing")
+
+    @property
+    def yes_no(self) -> bool:
+        return self.kind == "yes_no"
+
+    @property
+    def summary(self) -> bool:
+        """Asks for a stretch of text (summarise, describe, compare)."""
+        return self.kind in ("summary", "compare")
+
+    @property
+    def summarise(self) -> bool:
+        return self.kind == "summary"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMBER_KINDS
+
+    @property
+    def entity_phrase(self) -> None:
+        return None
 
 
 def standalone(question: str, history: list[ChatTurn]) -> str:
@@ -96,36 +95,69 @@ def focus(message: str) -> str:
     not what the documents are about, and in a message of several sentences the ones that
     ask ("…?") are the question ("Jag heter Anna. Vilka nämnder …?")."""
     text = re.sub(r"\s+", " ", without_contact_details(message)).strip()
-    sentences = re.split(r"(?<=[.!?])\s+", text)
-    asking = [s for s in sentences if s.endswith("?")]
-    if len(sentences) > 1 and asking and len(" ".join(asking).split()) >= 3:
+    asking = asking_sentences(text)
+    if len(re.split(r"(?<=[.!?])\s+", text)) > 1 and asking and len(" ".join(asking).split()) >= 3:
         return " ".join(asking)
     return text
 
 
-def plan(question: str, history: list[ChatTurn] | None = None) -> QueryPlan:
-    text = standalone(focus(question), history or [])
-    lang = detect_language(question)
+def names_in(text: str, names: Iterable[str]) -> list[str]:
+    """The committee names (of ``names``) that ``text`` mentions, in order of appearance."""
+    found = []
+    for name in names:
+        m = re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text, flags=re.IGNORECASE)
+        if m:
+            found.append((m.start(), name))
+    return [n for _, n in sorted(found)]
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """The question with committee names replaced by one placeholder: the kind of answer a
+    question wants does not depend on which committee it names."""
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", NAME_MASK, text, flags=re.IGNORECASE)
+    return text
+
+
+def group_hint(text: str) -> str | None:
     lowered = text.lower()
-    group = None
     m = re.search(r"\b(stadsdels?\w*|fackförvaltning\w*)", lowered)
     if m:
-        group = "stadsdel" if m.group(1).startswith("stadsdel") else "fack"
-    else:
-        for en, sv in _GROUP_HINTS_EN.items():
-            if re.search(rf"\b{en}", lowered):
-                group = sv
-    agg = _AGGREGATE.search(text)
+        return "stadsdel" if m.group(1).startswith("stadsdel") else "fack"
+    for en, sv in _GROUP_HINTS_EN.items():
+        if re.search(rf"\b{en}", lowered):
+            return sv
+    return None
+
+
+def plan(
+    question: str,
+    history: list[ChatTurn] | None = None,
+    decisions: Decisions | None = None,
+    committees: Iterable[str] = (),
+) -> QueryPlan:
+    """Understand ``question``: search text, language, kind (by ``decisions``), scope hints."""
+    names = list(committees)
+    current = focus(question)
+    text = standalone(current, history or [])
+    follow_up = text != current
+    own = names_in(current, names)
+    kind, kind_p = "fact", 1.0
+    if decisions is not None:
+        kind, kind_p = decisions.kind_of(mask_names(current, names))
+        if follow_up and kind_p < 0.5:
+            # "Och Farsta?" says little by itself: the kind follows the whole exchange, but a
+            # follow-up that names one committee asks about that committee alone.
+            kind, kind_p = decisions.kind_of(mask_names(text, names))
+            if kind in COMMITTEE_KINDS and len(own) == 1:
+                kind = "fact"
     return QueryPlan(
-        entity_phrase=agg.group(0) if agg else None,
         text=text,
         original=question,
-        language=lang,
-        aggregate=bool(_AGGREGATE.search(text)),
-        missing_replies=bool(_MISSING.search(text)),
-        yes_no=bool(_YES_NO.search(question)),
-        summary=bool(_SUMMARY.search(question)),
-        summarise=bool(_SUMMARISE.search(question)),
-        numeric=bool(_NUMERIC.search(question)),
-        group_hint=group,
+        language=detect_language(question),
+        kind=kind,
+        kind_p=kind_p,
+        group_hint=group_hint(text),
+        own_committees=own,
+        follow_up=follow_up,
     )

@@ -18,10 +18,9 @@ import numpy as np
 
 from rag.answer import Evidence
 from rag.lexical import BM25Index, raw_tokens
+from rag.text import split_claims
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
-# Sentence ends; a marker after the full stop ("… centralt. [1]") stays with its sentence.
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÅÄÖ\"”])")
 
 
 @dataclass
@@ -70,7 +69,7 @@ def verify_claims(
         return float(claim_vectors[claim] @ vec) >= pol.min_dense
 
     for para in text.split("\n"):
-        sentences = [s for s in _SENTENCE.split(para) if s.strip()]
+        sentences = split_claims(para)
         kept_sentences: list[str] = []
         for sentence in sentences:
             cited = [int(m) for m in _MARKER.findall(sentence) if 1 <= int(m) <= len(evidence)]

@@ -1,0 +1,235 @@
+"""``radslag train``: fit the answer engine's decisions on the question bank's train split.
+
+Labels come from the gold items alone: the kind of answer from ``type`` and the shape of the
+evidence; a sentence is an answer sentence when it overlaps a gold quote; a committee is a
+member when the item's ``must_mention`` names it; a verdict is "no" when the item's first
+must-mention is nej/no; an item is answerable unless its type is ``unanswerable``. The
+features are computed by the pipeline itself (``RagPipeline.trace``), exactly as when it
+answers. Validation items are never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from eval.bank import COMPILATION, committee_sections
+from eval.gold import GoldItem, load_gold
+from eval.matching import normalise, overlap, same_document, same_section
+from rag.decisions import DEFAULT_PATH, Decisions
+from rag.pipeline import RagPipeline
+from rag.query import focus, mask_names
+from rag.types import ChatTurn
+
+log = logging.getLogger(__name__)
+
+BANK = Path(__file__).resolve().parent / "data" / "bank.jsonl"
+SEED = 0
+
+
+def missing_reply_sections() -> set[str]:
+    """Committee replies of the compilation that hold no text but their missing-reply note."""
+    return {name for name, text in committee_sections().items() if len(text) < 80}
+
+
+def kind_label(item: GoldItem, missing: set[str]) -> str | None:
+    """The kind of answer an item wants, from its type and the shape of its evidence."""
+    if item.type == "unanswerable":
+        return None
+    sections = {e.section for e in item.primary if e.doc == COMPILATION and e.section}
+    about_missing = bool(sections) and sections <= missing
+    if item.type == "list":
+        if about_missing and len(sections) >= 2:
+            return "missing"
+        return "committees" if len(sections) >= 2 else "items"
+    if item.type == "numeric":
+        if about_missing and len(sections) >= 2:
+            return "count_missing"
+        return "count" if len(sections) >= 2 else "numeric"
+    return item.type
+
+
+def kind_text(item: GoldItem, names: list[str]) -> str:
+    return mask_names(focus(item.question), names)
+
+
+def kind_model() -> Pipeline:
+    # Character n-grams carry inflection and misspellings ("vilka nämnder", "hur många",
+    # "which administrations"); word n-grams the question's shape. Committee names are masked.
+    features = FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
+    ])
+    return Pipeline([("features", features), ("model", LogisticRegression(C=10.0, max_iter=5000))])
+
+
+def table_model(balanced: bool = False, c: float = 1.0) -> Pipeline:
+    return Pipeline([
+        ("scale", StandardScaler()),
+        ("model", LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)),
+    ])
+
+
+def is_answer_sentence(item: GoldItem, source: str, committee: str, sentence: str) -> bool:
+    for ev in item.evidence:
+        if not (same_document(ev.doc, source) and same_section(ev, committee)):
+            continue
+        if overlap(sentence, ev.quote) >= 0.6 or overlap(ev.quote, sentence) >= 0.6:
+            return True
+    return False
+
+
+def verdict_no(item: GoldItem) -> bool | None:
+    if item.type != "yes_no" or not item.must_mention:
+        return None
+    first = normalise(item.must_mention[0])
+    if first in {"nej", "no"}:
+        return True
+    if first in {"ja", "yes"}:
+        return False
+    return None
+
+
+@dataclass
+class Table:
+    rows: list[dict[str, float]]
+    labels: list[int]
+    groups: list[int]
+
+    def xy(self, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x = np.array([[r.get(n, 0.0) for n in names] for r in self.rows], dtype=np.float64)
+        return x, np.array(self.labels), np.array(self.groups)
+
+
+def _history(item: GoldItem) -> list[ChatTurn]:
+    return [ChatTurn(t.role, t.content) for t in item.history]
+
+
+def _cv_accuracy(model: Pipeline, x: Any, y: np.ndarray, groups: np.ndarray | None = None) -> float:
+    if len(set(y.tolist())) < 2 or len(y) < 10:
+        return float("nan")
+    if groups is not None:
+        cv = GroupKFold(n_splits=5)
+        pred = cross_val_predict(model, x, y, cv=cv, groups=groups)
+    else:
+        folds = min(5, min(Counter(y.tolist()).values()))
+        if folds < 2:
+            return float("nan")
+        pred = cross_val_predict(model, x, y, cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED))
+    return float((pred == y).mean())
+
+
+def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[str, Any]:
+    """Fit all five decisions on the bank's train split; save the artefact; return figures."""
+    started = time.perf_counter()
+    items = load_gold(bank, "train")
+    retriever = components.retriever
+    snap = retriever.snapshot()
+    names = sorted({str(m.get("committee")) for m in snap.metas if m.get("committee")})
+    missing = missing_reply_sections()
+    report: dict[str, Any] = {"items": len(items)}
+
+    # 1. Kind of answer wanted, from the question's wording.
+    labelled = [(kind_text(i, names), kind_label(i, missing)) for i in items]
+    texts = [t for t, k in labelled if k]
+    kinds = np.array([k for _, k in labelled if k])
+    kind = kind_model().fit(texts, kinds)
+    report["kind"] = {"n": len(texts), "cv_accuracy": _cv_accuracy(kind_model(), texts, kinds), "classes": dict(Counter(kinds.tolist()))}
+
+    # 2. Sentences and committees, traced with the kind model in place.
+    decisions = Decisions(kind, None, None, None, None, features={})
+    pipeline = RagPipeline(retriever, decisions=decisions)
+    sentences, members = Table([], [], []), Table([], [], [])
+    traces = []
+    for n, item in enumerate(items):
+        tr = pipeline.trace(item.question, _history(item))
+        traces.append(tr)
+        label = kind_label(item, missing)
+        if item.answerable and label not in ("committees", "missing", "count", "count_missing"):
+            for c in tr["direct"].candidates:
+                y = is_answer_sentence(item, str(c.passage.meta.get("source", "")), c.passage.committee, c.text)
+                sentences.rows.append(c.features)
+                sentences.labels.append(int(y))
+                sentences.groups.append(n)
+        if label in ("committees", "count") or (not item.answerable and tr["plan"].aggregate):
+            wanted = {normalise(m) for m in item.must_mention}
+            unsure = {normalise(m) for m in item.may_mention}
+            for c in tr["committees"]:
+                if normalise(c.committee) in unsure:
+                    continue
+                members.rows.append(c.features)
+                members.labels.append(int(normalise(c.committee) in wanted))
+                members.groups.append(n)
+    feats: dict[str, list[str]] = {}
+    for name, table in (("sentence", sentences), ("member", members)):
+        feats[name] = sorted(table.rows[0]) if table.rows else []
+    sx, sy, sg = sentences.xy(feats["sentence"])
+    mx, my, mg = members.xy(feats["member"])
+    sentence = table_model().fit(sx, sy)
+    member = table_model().fit(mx, my) if len(set(my.tolist())) == 2 else None
+    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg.tolist())), "top1": _top1(sentence, sx, sy, sg)}
+    report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "cv_accuracy": _cv_accuracy(table_model(), mx, my, mg)}
+
+    # 3. Answerability and verdicts, traced with the sentence ranker in place.
+    decisions = Decisions(kind, None, sentence, member, None, features=dict(feats))
+    pipeline = RagPipeline(retriever, decisions=decisions)
+    answerable, verdicts = Table([], [], []), Table([], [], [])
+    for n, item in enumerate(items):
+        label = kind_label(item, missing)
+        if label in ("committees", "missing", "count", "count_missing"):
+            continue  # answered from every committee's reply; membership decides
+        tr = pipeline.trace(item.question, _history(item))
+        if tr["plan"].aggregate and not item.answerable:
+            continue  # routed to the committees at answer time; the membership model refuses
+        answerable.rows.append(tr["direct"].answerable)
+        answerable.labels.append(int(item.answerable))
+        answerable.groups.append(n)
+        no = verdict_no(item)
+        if no is not None and tr["verdict"] is not None:
+            verdicts.rows.append(tr["verdict"])
+            verdicts.labels.append(int(no))
+            verdicts.groups.append(n)
+    feats["answerable"] = sorted(answerable.rows[0])
+    feats["verdict"] = sorted(verdicts.rows[0]) if verdicts.rows else []
+    ax, ay, _ = answerable.xy(feats["answerable"])
+    vx, vy, _ = verdicts.xy(feats["verdict"])
+    answer_model = table_model().fit(ax, ay)
+    verdict = table_model(balanced=True).fit(vx, vy)
+    report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "cv_accuracy": _cv_accuracy(table_model(), ax, ay)}
+    report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
+
+    final = Decisions(kind, answer_model, sentence, member, verdict, features=feats, meta={
+        "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED,
+    })
+    final.save(out)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["artefact"] = str(out)
+    log.info("trained: %s", json.dumps(report, default=str))
+    return report
+
+
+def _top1(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    """Cross-validated: share of questions whose top-scored sentence is an answer sentence."""
+    if len(set(y.tolist())) < 2:
+        return float("nan")
+    scores = cross_val_predict(model, x, y, cv=GroupKFold(n_splits=5), groups=groups, method="predict_proba")[:, 1]
+    hits, total = 0, 0
+    for g in set(groups.tolist()):
+        idx = np.where(groups == g)[0]
+        if y[idx].sum() == 0:
+            continue
+        total += 1
+        hits += int(y[idx[np.argmax(scores[idx])]] == 1)
+    return hits / total if total else float("nan")

@@ -1,0 +1,93 @@
+"""Learned decisions of the answer engine, trained on the question bank (``radslag train``).
+
+Five small scikit-learn models replace hand-set rules and thresholds:
+
+- ``kind``: what the question wants (fact, a list of items, a number, yes/no, a summary, a
+  comparison, a list of committees, the missing replies, a count of committees), from the
+  question's wording (character and word n-grams, committee names masked);
+- ``answerable``: answer or refuse, from how well the retrieved evidence covers the question;
+- ``sentence``: which sentence of the retrieved passages states the answer;
+- ``member``: for "which committees …", whether a committee's best evidence meets the condition;
+- ``verdict``: yes or no, from the evidence a yes/no answer quotes.
+
+Features are similarities, coverages, positions, answer-type matches and section kinds
+(:mod:`rag.features`), never the identities of this corpus's words, so the models carry over
+to new documents. The artefact is one joblib file committed in ``rag/models/``, loaded once
+at start; ``radslag train`` rebuilds it deterministically in about a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "decisions.joblib"
+
+#: Kinds of answer a question wants. Direct kinds quote one passage (or a few, for a
+#: summary); committee kinds consult every committee's reply.
+KINDS = ("fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing", "count", "count_missing")
+COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing"})
+NUMBER_KINDS = frozenset({"numeric", "count", "count_missing"})
+
+
+@dataclass
+class Decisions:
+    """The fitted models with the feature names each expects, in order."""
+
+    kind: Any
+    answerable: Any
+    sentence: Any
+    member: Any
+    verdict: Any
+    features: dict[str, list[str]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- one decision each ---------------------------------------------------------------
+    def kind_of(self, text: str) -> tuple[str, float]:
+        """The kind a question wants and the model's probability for it."""
+        probs = self.kind.predict_proba([text])[0]
+        best = int(np.argmax(probs))
+        return str(self.kind.classes_[best]), float(probs[best])
+
+    def p_answerable(self, feats: Mapping[str, float]) -> float:
+        return float(self.answerable.predict_proba(self._matrix("answerable", [feats]))[0, 1])
+
+    def sentence_scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        return self.sentence.predict_proba(self._matrix("sentence", rows))[:, 1]
+
+    def p_member(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        return self.member.predict_proba(self._matrix("member", rows))[:, 1]
+
+    def p_no(self, feats: Mapping[str, float]) -> float:
+        return float(self.verdict.predict_proba(self._matrix("verdict", [feats]))[0, 1])
+
+    def _matrix(self, model: str, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        names = self.features[model]
+        return np.array([[float(r.get(n, 0.0)) for n in names] for r in rows], dtype=np.float64)
+
+    # -- artefact ------------------------------------------------------------------------
+    def save(self, path: Path = DEFAULT_PATH) -> None:
+        import joblib
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path, compress=3)
+
+
+def load_decisions(path: Path = DEFAULT_PATH) -> Decisions:
+    """The committed artefact; a clear error when it is missing (run ``radslag train``)."""
+    import joblib
+
+    if not path.is_file():
+        raise FileNotFoundError(f"No trained decisions at {path}: run `radslag train` (it reads eval/data/bank.jsonl).")
+    loaded = joblib.load(path)
+    if not isinstance(loaded, Decisions):
+        raise TypeError(f"{path} does not hold the answer engine's decisions")
+    return loaded

@@ -1,0 +1,210 @@
+"""Features of the learned decisions (see :mod:`rag.decisions`), shared by training and answering.
+
+Every feature describes a relation between the question and a text — coverage of the
+question's terms, dense similarity, rank, position, whether a wanted answer type (a number,
+a date, a measure number) is present, the kind of section — so a model fitted on one
+corpus's questions transfers to other documents. A few small closed-class word sets (negation,
+doubt, support; month names) feed the yes/no and answer-type features: they are grammar of
+the language, not of this corpus, and only ever inputs to a fitted model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.decisions import COMMITTEE_KINDS, KINDS, NUMBER_KINDS
+
+_NUMBER = re.compile(
+    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
+    r"hälften|procent|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|percent)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
+    "january|february|march|may|june|july|august|october"
+)
+_DATE = re.compile(rf"\b\d{{1,2}}\s+({_MONTHS})\b|\b(19|20)\d\d\b|\b\d{{4}}-\d\d-\d\d\b", re.IGNORECASE)
+_MEASURE = re.compile(r"\b\d+(?:\.\d+){1,3}\b")
+_IDENT = re.compile(r"\b\d{1,4}[-:/]\d{1,4}(?:/\d{2,4})?\b")
+_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+\s+[A-ZÅÄÖ][a-zåäöé]+\b")
+
+NEGATION = re.compile(r"\b(inte|ej|icke|ingen|inga|inget|aldrig|varken|saknas|saknar|not|no|none|never|without)\b", re.I)
+DOUBT = re.compile(r"\b(tveksam\w*|osäker\w*|avstyrk\w*|avvis\w*|motsätt\w*|ifrågasätt\w*|problematisk\w*|risk\w*|svår\w*)\b", re.I)
+SUPPORT = re.compile(r"\b(positiv\w*|välkomna\w*|instämm\w*|delar|stöd\w*|tillstyrk\w*|ställer sig bakom|bra|viktig\w*|ser fram)\b", re.I)
+CONTRAST = re.compile(r"\b(men|dock|däremot|emellertid|however|but)\b", re.I)
+CONDITION = re.compile(r"\b(under förutsättning|förutsatt|om det|kräver|behöver|bör)\b", re.I)
+
+
+def log1p(x: float) -> float:
+    return math.log1p(max(x, 0.0))
+
+
+def kind_onehot(kind: str, prefix: str = "kind_") -> dict[str, float]:
+    return {f"{prefix}{k}": float(kind == k) for k in KINDS}
+
+
+def wants_number(kind: str) -> bool:
+    return kind in NUMBER_KINDS
+
+
+def measures(text: str) -> set[str]:
+    return set(_MEASURE.findall(text))
+
+
+def text_traits(text: str) -> dict[str, float]:
+    """Answer types a sentence holds: a number, a date or year, an identifier, a name."""
+    return {
+        "has_number": float(bool(_NUMBER.search(text))),
+        "has_date": float(bool(_DATE.search(text))),
+        "has_ident": float(bool(_IDENT.search(text))),
+        "has_name": float(bool(_NAME.search(text))),
+    }
+
+
+def sentence_row(
+    *,
+    kind: str,
+    window: float,
+    own: float,
+    max_window: float,
+    max_own: float,
+    dense: float,
+    max_dense: float,
+    rank: int,
+    position: int,
+    n_sentences: int,
+    sentence: str,
+    question_measures: set[str],
+    in_summary: bool,
+    lang_en: bool,
+) -> dict[str, float]:
+    traits = text_traits(sentence)
+    number = wants_number(kind)
+    row = {
+        "window": window,
+        "own": own,
+        "window_rel": window / max_window if max_window > 0 else 0.0,
+        "own_rel": own / max_own if max_own > 0 else 0.0,
+        "dense": dense,
+        "dense_gap": max_dense - dense,
+        "rank_inv": 1.0 / (1 + rank),
+        "position": position / max(n_sentences, 1),
+        "first": float(position == 0),
+        "log_len": log1p(len(sentence)) / 6.0,
+        "number_wanted_present": traits["has_number"] * number,
+        "number_wanted_absent": (1 - traits["has_number"]) * number,
+        "date_wanted_present": traits["has_date"] * number,
+        "ident_present": traits["has_ident"],
+        "name_present": traits["has_name"],
+        "measure_asked": float(bool(question_measures)),
+        "measure_hit": float(bool(question_measures & measures(sentence))),
+        "summary_part": float(in_summary) * float(kind == "summary"),
+        "in_summary": float(in_summary),
+        "negation": float(bool(NEGATION.search(sentence))) * float(kind == "yes_no"),
+        "en_window": window * lang_en,
+        "en_dense": dense * lang_en,
+    }
+    return row
+
+
+def answerable_row(
+    *,
+    kind: str,
+    lang_en: bool,
+    dense: Sequence[float],
+    best_window: float,
+    best_own: float,
+    best_sentence: float,
+    missing_share: float,
+    anchor: bool,
+    n_terms: int,
+    named: int,
+    named_missing: bool,
+    number_present: bool,
+    measure_asked: bool,
+    measure_found: bool,
+) -> dict[str, float]:
+    d = sorted(dense, reverse=True) or [0.0]
+    row = {
+        "dense_max": d[0],
+        "dense_top3": float(np.mean(d[:3])),
+        "dense_gap": d[0] - d[min(4, len(d) - 1)],
+        "best_window": best_window,
+        "best_own": best_own,
+        "best_sentence": best_sentence,
+        "missing_share": missing_share,
+        "anchor": float(anchor),
+        "log_terms": log1p(n_terms),
+        "lang_en": float(lang_en),
+        "en_dense": d[0] * lang_en,
+        "en_window": best_window * lang_en,
+        "named_one": float(named == 1),
+        "named_many": float(named >= 2),
+        "named_missing": float(named_missing),
+        # Asked whether a committee replied, its missing reply is the answer; asked what it
+        # thinks, it is the reason to refuse.
+        "named_missing_yes_no": float(named_missing) * float(kind == "yes_no"),
+        "number_ok": float(number_present) * float(wants_number(kind)),
+        "number_missing": float(not number_present) * float(wants_number(kind)),
+        "measure_unmatched": float(measure_asked and not measure_found),
+        "committee_kind": float(kind in COMMITTEE_KINDS),
+    }
+    row.update(kind_onehot(kind))
+    return row
+
+
+def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+    """Per-committee features relative to the other committees for the same question.
+
+    ``windows`` hold each committee's absolute figures: ``cov`` (sharpened coverage of its
+    best window), ``own`` (of its best sentence alone), ``dense`` (its best chunk's
+    similarity), ``lexical`` (its best BM25 score), ``anchor``, ``measure_hit``, ``measure_asked``.
+    """
+    if not windows:
+        return []
+    cov = np.array([w["cov"] for w in windows])
+    dense = np.array([w["dense"] for w in windows])
+    lex = np.array([w["lexical"] for w in windows])
+    top, dtop, ltop = cov.max(), dense.max(), lex.max() or 1.0
+    order = np.argsort(-cov, kind="stable")
+    rank = np.empty(len(cov), dtype=int)
+    rank[order] = np.arange(len(cov))
+    dstd = dense.std() or 1.0
+    rows = []
+    for i, w in enumerate(windows):
+        rows.append({
+            "cov": w["cov"],
+            "own": w["own"],
+            "cov_rel": w["cov"] / top if top > 0 else 0.0,
+            "rank_inv": 1.0 / (1 + rank[i]),
+            "crowd": float((cov >= 0.8 * w["cov"]).mean()) if w["cov"] > 0 else 1.0,
+            "dense": w["dense"],
+            "dense_gap": dtop - w["dense"],
+            "dense_z": (w["dense"] - dense.mean()) / dstd,
+            "lexical_rel": w["lexical"] / ltop,
+            "anchor": w["anchor"],
+            "measure_asked": w["measure_asked"],
+            "measure_hit": w["measure_hit"],
+            "top_cov": top,
+            "lang_en": w.get("lang_en", 0.0),
+            "en_dense_z": w.get("lang_en", 0.0) * (w["dense"] - dense.mean()) / dstd,
+        })
+    return rows
+
+
+def verdict_row(*, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool) -> dict[str, float]:
+    q_neg = bool(NEGATION.search(question))
+    return {
+        "negation": min(len(NEGATION.findall(quote)), 3) / 3,
+        "doubt": min(len(DOUBT.findall(quote)), 3) / 3,
+        "support": min(len(SUPPORT.findall(quote)), 3) / 3,
+        "contrast": float(bool(CONTRAST.search(quote))),
+        "condition": float(bool(CONDITION.search(quote))),
+        "question_negated": float(q_neg),
+        "coverage": coverage,
+        "reply_missing": float(reply_missing or named_missing),
+    }

@@ -1,0 +1,64 @@
+"""Text analysis in one place: language, tokens, stems, compounds and sentences.
+
+Ingest, retrieval, evidence scoring and the learned decisions all read text through these
+functions, so a sentence or a word means the same thing at every stage.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.lexical import Decompounder, raw_tokens, stem
+
+__all__ = ["Decompounder", "asking_sentences", "detect_language", "raw_tokens", "split_claims", "split_sentences", "stem"]
+
+LANGUAGES = ("sv", "en")
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    # py3langid ships its model inside the package (no download); restricted to the two
+    # languages the product answers in, so a Swedish place name in an English question
+    # ("Does Östermalm support …?") weighs as the one word it is.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGUAGES))
+    return ident
+
+
+def detect_language(text: str) -> str:
+    """``sv`` or ``en``: the language to answer in (Swedish when nothing tells)."""
+    if not re.search(r"[^\W\d_]", text):
+        return "sv"
+    lang, _ = _identifier().classify(text)
+    return lang if lang in LANGUAGES else "sv"
+
+
+#: Where a sentence ends: after . ! ? and before what can start one (capital, digit, quote,
+#: bullet, parenthesis). Chunking (ingest) and quoting (rag) split at the same places.
+SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•(])")
+_SENT = re.compile(SENTENCE_BOUNDARY.pattern + r"|\s(?=• )")
+# In an answer, a citation marker after the full stop ("… centralt. [1]") stays with its claim.
+_CLAIM = re.compile(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÅÄÖ\"”])")
+
+
+def split_sentences(text: str, heading: str = "") -> list[str]:
+    """Sentences of a passage, without its leading ``heading`` (a title is not a claim)."""
+    # PDF line breaks (and the blank lines some extractors add) are not sentence ends.
+    flat = re.sub(r"\s+", " ", text).strip()
+    head = re.sub(r"\s+", " ", heading).strip()
+    if head and flat.startswith(head) and len(flat) > len(head):
+        flat = flat[len(head) :].strip()
+    return [s.strip() for s in _SENT.split(flat) if len(s.strip()) > 2]
+
+
+def split_claims(answer: str) -> list[str]:
+    """The sentences of an answer text, each with the citation markers that follow it."""
+    return [s for s in _CLAIM.split(answer) if s.strip()]
+
+
+def asking_sentences(message: str) -> list[str]:
+    """The sentences of a chat message that end in a question mark."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", message) if s.endswith("?")]
