@@ -197,9 +197,11 @@ def check_item(item: dict, corpus: Path = CORPUS) -> list[str]:
                 out.append(f"evidence {n}: section {section!r} is not a committee reply of {doc}")
             elif q not in sections[section]:
                 out.append(f"evidence {n}: quote is not inside {section}'s reply")
-    want = "validation" if rests_on_validation(item) else None
-    if want and item["split"] != want:
+    if rests_on_validation(item) and item["split"] != "validation":
         out.append("rests on a validation section but split is train")
+    elif evidence and not rests_on_validation(item) and item["split"] == "validation":
+        # Validation measures transfer to unseen text: it must rest on a validation section.
+        out.append("split is validation but no evidence is in a validation section")
     return out
 
 

@@ -85,11 +85,18 @@ def write_answers(path: Path, answers: list[Answer]) -> None:
 
 
 def gold_committees(items: list[GoldItem]) -> set[str]:
-    """Committee names the gold set knows: ``004_*`` sections and list items' names."""
+    """Committee names the gold set knows: ``004_*`` sections and the names of list items
+    over committees (evidence from two or more replies).
+
+    A list *within* one reply (areas, partners, measures) names no committees: its names
+    count for that item alone (``list_f1`` adds an item's own names), not as committee names
+    that every other answer would be judged on.
+    """
     names: set[str] = set()
     for item in items:
-        names.update(e.section for e in item.evidence if e.section and e.doc.startswith("004_"))
-        if item.type == "list":
+        sections = {e.section for e in item.evidence if e.section and e.doc.startswith("004_")}
+        names.update(sections)
+        if item.type == "list" and len(sections) >= 2:
             names.update(item.must_mention)
             names.update(item.may_mention)
     return names

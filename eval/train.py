@@ -23,14 +23,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from eval.bank import COMPILATION, committee_sections
 from eval.gold import GoldItem, load_gold
 from eval.matching import normalise, overlap, same_document, same_section
-from rag.decisions import DEFAULT_PATH, Decisions
+from rag.decisions import DEFAULT_PATH, Decisions, kind_matrix
+from rag.features import lead_words
 from rag.pipeline import RagPipeline
-from rag.query import focus, mask_names
+from rag.query import focus, mask_names, plan
 from rag.types import ChatTurn
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,29 @@ def kind_label(item: GoldItem, missing: set[str]) -> str | None:
     return item.type
 
 
-def kind_text(item: GoldItem, names: list[str]) -> str:
-    return mask_names(focus(item.question), names)
-
-
-def kind_model() -> Pipeline:
-    # Character n-grams carry inflection and misspellings ("vilka nämnder", "hur många",
-    # "which administrations"); word n-grams the question's shape. Committee names are masked.
-    features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)),
+def kind_vectorizer() -> FeatureUnion:
+    # The first words ("när", "hur många", "which committees") say most; character n-grams
+    # carry inflection and misspellings; word n-grams the rest of the question's shape.
+    # Committee names are masked before any of them sees the question.
+    return FeatureUnion([
+        ("lead", Pipeline([("words", FunctionTransformer(lead_words)), ("tfidf", TfidfVectorizer(token_pattern=r"\S+"))])),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
     ])
-    return Pipeline([("features", features), ("model", LogisticRegression(C=10.0, max_iter=5000))])
+
+
+def kind_classifier() -> LogisticRegression:
+    return LogisticRegression(C=10.0, max_iter=5000)
+
+
+def _cv_kind(texts: list[str], vectors: np.ndarray, kinds: np.ndarray) -> float:
+    folds = StratifiedKFold(n_splits=min(5, min(Counter(kinds.tolist()).values())), shuffle=True, random_state=SEED)
+    hits = 0
+    for tr, te in folds.split(texts, kinds):
+        vec = kind_vectorizer().fit([texts[i] for i in tr])
+        model = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in tr], vectors[tr]), kinds[tr])
+        hits += int((model.predict(kind_matrix(vec, [texts[i] for i in te], vectors[te])) == kinds[te]).sum())
+    return hits / len(kinds)
 
 
 def table_model(balanced: bool = False, c: float = 1.0) -> Pipeline:
@@ -141,15 +153,24 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     missing = missing_reply_sections()
     report: dict[str, Any] = {"items": len(items)}
 
-    # 1. Kind of answer wanted, from the question's wording.
-    labelled = [(kind_text(i, names), kind_label(i, missing)) for i in items]
-    texts = [t for t, k in labelled if k]
-    kinds = np.array([k for _, k in labelled if k])
-    kind = kind_model().fit(texts, kinds)
-    report["kind"] = {"n": len(texts), "cv_accuracy": _cv_accuracy(kind_model(), texts, kinds), "classes": dict(Counter(kinds.tolist()))}
+    # 1. Kind of answer wanted, from the question's wording and its e5 vector.
+    texts, vectors, kinds_list = [], [], []
+    for item in items:
+        label = kind_label(item, missing)
+        if not label:
+            continue
+        qplan, qvec = plan(item.question, _history(item), None, names, retriever.embed_query)
+        texts.append(mask_names(focus(item.question), names))
+        vectors.append(qvec)
+        kinds_list.append(label)
+    kinds = np.array(kinds_list)
+    vectorizer = kind_vectorizer().fit(texts)
+    x_kind = kind_matrix(vectorizer, texts, np.array(vectors))
+    kind = kind_classifier().fit(x_kind, kinds)
+    report["kind"] = {"n": len(texts), "cv_accuracy": _cv_kind(texts, np.array(vectors), kinds), "classes": dict(Counter(kinds.tolist()))}
 
     # 2. Sentences and committees, traced with the kind model in place.
-    decisions = Decisions(kind, None, None, None, None, features={})
+    decisions = Decisions(kind, vectorizer, None, None, None, None, features={})
     pipeline = RagPipeline(retriever, decisions=decisions)
     sentences, members = Table([], [], []), Table([], [], [])
     traces = []
@@ -183,7 +204,7 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "cv_accuracy": _cv_accuracy(table_model(), mx, my, mg)}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
-    decisions = Decisions(kind, None, sentence, member, None, features=dict(feats))
+    decisions = Decisions(kind, vectorizer, None, sentence, member, None, features=dict(feats))
     pipeline = RagPipeline(retriever, decisions=decisions)
     answerable, verdicts = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
@@ -210,7 +231,7 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "cv_accuracy": _cv_accuracy(table_model(), ax, ay)}
     report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
 
-    final = Decisions(kind, answer_model, sentence, member, verdict, features=feats, meta={
+    final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED,
     })
     final.save(out)

@@ -21,6 +21,8 @@ import numpy as np
 from ingest.chunk import Chunk, chunk_document
 from ingest.clean import clean_text
 from ingest.embed import Embedder
+from ingest.sentences import FIELD as SENTENCE_FIELD
+from ingest.sentences import sentence_fields
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.store import ChunkStore
 from ingest.structure import detect_structure
@@ -199,7 +201,11 @@ class Ingestor:
         for start in range(0, len(chunks), self.batch_size):
             batch = chunks[start : start + self.batch_size]
             vectors = self.embedder.embed_passages([c.embedding_text() for c in batch])
-            metas = [{**c.metadata(), "file_hash": parsed.file_hash, "visibility": visibility} for c in batch]
+            sentences = sentence_fields(self.embedder, [c.text for c in batch], [c.section_path for c in batch])
+            metas = [
+                {**c.metadata(), "file_hash": parsed.file_hash, "visibility": visibility, SENTENCE_FIELD: sv}
+                for c, sv in zip(batch, sentences, strict=True)
+            ]
             self.store.upsert([c.id for c in batch], vectors, [c.text for c in batch], metas)
             step(len(batch))
         keep = {c.id for c in chunks}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from rag.answer import Evidence
 from rag.evidence import (
     QueryTerms,
+    SentenceScores,
     anchors,
     passage_sentences,
     query_terms,
@@ -86,13 +88,30 @@ class Window:
     quote: list[str]
     alternates: list[Passage]
     own: float = 0.0  # coverage by the best sentence alone
+    score: float = 0.0  # the sentence ranker's score of the best sentence
+    sim: float = 0.0  # e5 similarity of the best sentence to the question
+    max_sim: float = 0.0  # the committee's most similar sentence
 
 
-def _best_window(snap: Snapshot, terms: QueryTerms, rows: list[int], combined: np.ndarray, k: int) -> Window | None:
-    """The committee's best window among its top-k chunks."""
+#: Scores the sentences of one passage: (passage, sentences, coverage scores, e5 similarities,
+#: the passage's rank within its committee) → one score per sentence.
+SentenceScorer = Callable[[Passage, list[str], SentenceScores, np.ndarray, int], np.ndarray]
+
+
+def _best_window(
+    snap: Snapshot,
+    terms: QueryTerms,
+    rows: list[int],
+    combined: np.ndarray,
+    k: int,
+    qvec: np.ndarray | None = None,
+    scorer: SentenceScorer | None = None,
+) -> Window | None:
+    """The committee's best window among its top-k chunks: centred on the sentence the
+    ranker (``scorer``) scores highest, or the best-covering one without a ranker."""
     arr = np.array(rows)
-    hits: list[tuple[float, float, Passage, list[str], float]] = []
-    for i in arr[np.argsort(-combined[arr])[:k]]:
+    hits = []
+    for rank, i in enumerate(arr[np.argsort(-combined[arr])[:k]]):
         p = snap.passage(int(i), float(combined[i]))
         sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
         if not sents:
@@ -100,14 +119,17 @@ def _best_window(snap: Snapshot, terms: QueryTerms, rows: list[int], combined: n
         context = f"{p.committee} {p.meta.get('section_path', '')}"
         sc = sentence_scores(snap.lexical, terms, sents, context)
         ws = sc.window
-        j = max(range(len(sents)), key=lambda x: ws[x])
+        sims = snap.sentence_similarities(p, len(sents), qvec) if qvec is not None else np.zeros(len(sents))
+        scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)
+        j = int(np.argmax(scores))
         quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-        hits.append((ws[j] + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j]))
+        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]), float(sims.max())))
     if not hits:
         return None
     hits.sort(key=lambda h: -h[0])
-    _, cov, p, quote, own = hits[0]
-    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own)
+    _, cov, p, quote, own, score, sim, _ = hits[0]
+    max_sim = max(h[7] for h in hits)
+    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim)
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
@@ -131,6 +153,7 @@ def committee_candidates(
     qplan: QueryPlan,
     qvec: np.ndarray,
     filters: Filters | None,
+    scorer: SentenceScorer | None = None,
     policy: AggregatePolicy | None = None,
 ) -> tuple[list[Candidate], bool]:
     """Every committee's best window for the question, with membership features; and whether
@@ -145,7 +168,7 @@ def committee_candidates(
     want = {a[:6] for a in anchors(terms)}
     raw: list[tuple[str, Window, dict[str, float]]] = []
     for committee, rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).items():
-        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee)
+        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer)
         if not hit:
             continue
         window_text = " ".join(hit.quote)
@@ -160,6 +183,9 @@ def committee_candidates(
             "measure_asked": float(bool(asked)),
             "measure_hit": float(bool(asked & measures(committee_text))),
             "lang_en": float(qplan.language == "en"),
+            "score": hit.score,
+            "sim": hit.sim,
+            "max_sim": hit.max_sim,
         }))
     rows_f = member_rows([f for _, _, f in raw])
     return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights)
@@ -171,11 +197,12 @@ def aggregate_evidence(
     qvec: np.ndarray,
     filters: Filters | None,
     decisions: Decisions,
+    scorer: SentenceScorer | None = None,
     policy: AggregatePolicy | None = None,
 ) -> list[Evidence]:
     """The committees whose best evidence meets the question's condition (learned), each
     citing its own passage; with no content terms, every committee that replied."""
-    candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, policy)
+    candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
     if not candidates:
         return []
     if has_terms:
@@ -193,6 +220,7 @@ def named_committee_evidence(
     qvec: np.ndarray,
     filters: Filters | None,
     names: list[str],
+    scorer: SentenceScorer | None = None,
     policy: AggregatePolicy | None = None,
 ) -> list[Evidence]:
     pol = policy or AggregatePolicy()
@@ -203,7 +231,7 @@ def named_committee_evidence(
     for name in names:
         if name not in rows:
             continue
-        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee)
+        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, qvec, scorer)
         if hit and hit.coverage >= pol.min_coverage * 0.5:
             out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out

@@ -39,6 +39,16 @@ CONTRAST = re.compile(r"\b(men|dock|däremot|emellertid|however|but)\b", re.I)
 CONDITION = re.compile(r"\b(under förutsättning|förutsatt|om det|kräver|behöver|bör)\b", re.I)
 
 
+def lead_words(texts: Sequence[str]) -> list[str]:
+    """The first one, two and three words of each question as tokens: "when", "hur många",
+    "which committees" say most about the kind of answer wanted."""
+    out = []
+    for t in texts:
+        w = re.findall(r"\w+", t.lower())
+        out.append(" ".join([f"L1_{w[0]}" if w else "", f"L2_{'_'.join(w[:2])}", f"L3_{'_'.join(w[:3])}"]))
+    return out
+
+
 def log1p(x: float) -> float:
     return math.log1p(max(x, 0.0))
 
@@ -81,6 +91,8 @@ def sentence_row(
     question_measures: set[str],
     in_summary: bool,
     lang_en: bool,
+    sim: float,
+    max_sim: float,
 ) -> dict[str, float]:
     traits = text_traits(sentence)
     number = wants_number(kind)
@@ -107,6 +119,9 @@ def sentence_row(
         "negation": float(bool(NEGATION.search(sentence))) * float(kind == "yes_no"),
         "en_window": window * lang_en,
         "en_dense": dense * lang_en,
+        "sim": sim,
+        "sim_gap": max_sim - sim,
+        "en_sim": sim * lang_en,
     }
     return row
 
@@ -119,6 +134,8 @@ def answerable_row(
     best_window: float,
     best_own: float,
     best_sentence: float,
+    best_sim: float,
+    top_sim: float,
     missing_share: float,
     anchor: bool,
     n_terms: int,
@@ -136,6 +153,9 @@ def answerable_row(
         "best_window": best_window,
         "best_own": best_own,
         "best_sentence": best_sentence,
+        "best_sim": best_sim,  # e5 similarity of the sentence the ranker chose
+        "top_sim": top_sim,  # the highest sentence similarity among the candidates
+        "en_top_sim": top_sim * lang_en,
         "missing_share": missing_share,
         "anchor": float(anchor),
         "log_terms": log1p(n_terms),
@@ -174,6 +194,10 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     rank = np.empty(len(cov), dtype=int)
     rank[order] = np.arange(len(cov))
     dstd = dense.std() or 1.0
+    stop = max(w["score"] for w in windows)
+    simtop = max(w["sim"] for w in windows)
+    msim = np.array([w["max_sim"] for w in windows])
+    msstd = msim.std() or 1.0
     rows = []
     for i, w in enumerate(windows):
         rows.append({
@@ -192,6 +216,12 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
             "top_cov": top,
             "lang_en": w.get("lang_en", 0.0),
             "en_dense_z": w.get("lang_en", 0.0) * (w["dense"] - dense.mean()) / dstd,
+            "score": w["score"],
+            "score_rel": w["score"] / stop if stop > 0 else 0.0,
+            "sim": w["sim"],
+            "sim_gap": simtop - w["sim"],
+            "max_sim_z": (w["max_sim"] - msim.mean()) / msstd,
+            "max_sim_gap": msim.max() - w["max_sim"],
         })
     return rows
 

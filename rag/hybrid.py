@@ -14,12 +14,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ingest.embed import Embedder
+from ingest.sentences import FIELD as SENTENCE_FIELD
+from ingest.sentences import decode as decode_sentences
 from ingest.store import ChunkStore
 from rag.lexical import BM25Index
 from rag.types import Filters, Passage
@@ -68,6 +70,7 @@ class Snapshot:
     vectors: np.ndarray
     lexical: BM25Index
     row: dict[str, int]
+    sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)  # chunk id → one row per sentence
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -76,6 +79,17 @@ class Snapshot:
 
     def passage(self, i: int, score: float = 0.0) -> Passage:
         return Passage(self.ids[i], self.texts[i], self.metas[i], score)
+
+    def sentence_similarities(self, p: Passage, n: int, qvec: np.ndarray) -> np.ndarray:
+        """e5 similarity of each of the passage's ``n`` sentences to the question, from the
+        vectors stored at ingest; the passage's own similarity where they are missing (an
+        index built before them)."""
+        vectors = self.sentence_vectors.get(p.id)
+        if vectors is None or len(vectors) != n:
+            row = self.row.get(p.id)
+            dense = float(self.vectors[row] @ qvec) if row is not None else float(p.dense or 0.0)
+            return np.full(n, dense)
+        return vectors @ qvec
 
 
 def lexical_text(text: str, meta: dict[str, Any]) -> str:
@@ -146,8 +160,9 @@ class HybridRetriever:
         dim = getattr(self.embedder, "dim", 384)
         matrix = np.concatenate(vecs)[order] if vecs else np.zeros((0, dim), dtype=np.float32)
         lexical = BM25Index(ids, [lexical_text(t, m) for t, m in zip(texts, metas, strict=True)])
+        sentences = {c: decode_sentences(m.pop(SENTENCE_FIELD), dim) for c, m in zip(ids, metas, strict=True) if m.get(SENTENCE_FIELD)}
         log.info("lexical snapshot: %d chunks in %.2fs", len(ids), time.perf_counter() - started)
-        return Snapshot(fp, ids, texts, metas, matrix, lexical, {c: i for i, c in enumerate(ids)})
+        return Snapshot(fp, ids, texts, metas, matrix, lexical, {c: i for i, c in enumerate(ids)}, sentences)
 
     # -- retrieval ---------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
@@ -155,7 +170,8 @@ class HybridRetriever:
 
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None) -> list[Passage]:
         hits = self.store.query(qvec, k, chroma_where(filters))
-        return [Passage(h.id, h.text, h.metadata, s, dense=s) for h, s in hits]
+        # Sentence vectors travel with the chunk but are read from the snapshot.
+        return [Passage(h.id, h.text, {k: v for k, v in h.metadata.items() if k != SENTENCE_FIELD}, s, dense=s) for h, s in hits]
 
     def lexical(self, query: str, k: int, filters: Filters | None) -> list[Passage]:
         snap = self.snapshot()

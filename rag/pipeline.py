@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rag.aggregate import (
+    SentenceScorer,
     aggregate_evidence,
     committee_candidates,
     committee_names,
@@ -130,8 +131,14 @@ class RagPipeline:
         self.decisions = decisions or load_decisions()
 
     # -- understanding -------------------------------------------------------------------
-    def understand(self, question: str, history: list[ChatTurn] | None = None, filters: Filters | None = None) -> QueryPlan:
-        return plan(question, history, self.decisions, committee_names(self.retriever.snapshot(), filters))
+    def understand(
+        self, question: str, history: list[ChatTurn] | None = None, filters: Filters | None = None
+    ) -> tuple[QueryPlan, np.ndarray]:
+        """The question's plan (kind, language, search text) and the search text's embedding."""
+        names = committee_names(self.retriever.snapshot(), filters)
+        qplan, qvec = plan(question, history, self.decisions, names, self.retriever.embed_query)
+        assert qvec is not None
+        return qplan, qvec
 
     def ask(
         self,
@@ -142,9 +149,8 @@ class RagPipeline:
     ) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        qplan = self.understand(question, history, filters)
         t0 = time.perf_counter()
-        qvec = self.retriever.embed_query(qplan.text)
+        qplan, qvec = self.understand(question, history, filters)
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -158,12 +164,13 @@ class RagPipeline:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
         elif len(named) >= 2 and not qplan.aggregate:
             kind = "compare"
-            evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named)
+            evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named, self._scorer(qplan, qvec))
         elif qplan.aggregate:
-            kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters, self.decisions)
+            scorer = self._scorer(qplan, qvec)
+            kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters, self.decisions, scorer)
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
-            trace = self.direct_trace(qplan, retrieved, named if scoped is not filters else [])
+            trace = self.direct_trace(qplan, retrieved, named if scoped is not filters else [], qvec)
             evidence = self._direct_evidence(qplan, trace)
             if evidence and qplan.yes_no:
                 frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
@@ -213,19 +220,42 @@ class RagPipeline:
     # -- training support ------------------------------------------------------------------
     def trace(self, question: str, history: list[ChatTurn] | None = None) -> dict[str, Any]:
         """Every decision's input for one question, whatever the route (``radslag train``)."""
-        qplan = self.understand(question, history)
-        qvec = self.retriever.embed_query(qplan.text)
+        qplan, qvec = self.understand(question, history)
         named = self._named(qplan, None)
         scoped = self._scope(qplan, named, None)
         retrieved = self._retrieve(qplan, qvec, scoped, {}) or self._retrieve(qplan, qvec, None, {})
-        direct = self.direct_trace(qplan, retrieved, named if scoped is not None else [])
-        candidates, _ = committee_candidates(self.retriever, qplan, qvec, None)
+        direct = self.direct_trace(qplan, retrieved, named if scoped is not None else [], qvec)
+        candidates, _ = committee_candidates(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec))
         verdict = None
         if self.decisions.sentence is not None:
             evidence = self._direct_evidence(qplan, direct, decide=False)
             if evidence:
                 verdict = self._verdict_features(qplan, evidence, direct, named)
-        return {"plan": qplan, "direct": direct, "committees": candidates, "verdict": verdict, "named": named}
+        return {"plan": qplan, "qvec": qvec, "direct": direct, "committees": candidates, "verdict": verdict, "named": named}
+
+    def _scorer(self, qplan: QueryPlan, qvec: np.ndarray) -> SentenceScorer | None:
+        """The sentence ranker, for the windows of each committee's reply."""
+        if self.decisions.sentence is None:
+            return None
+        snap = self.retriever.snapshot()
+        asked = measures(qplan.text)
+
+        def score(p: Passage, sents: list[str], sc: SentenceScores, sims: np.ndarray, rank: int) -> np.ndarray:
+            row = snap.row.get(p.id)
+            dense = float(snap.vectors[row] @ qvec) if row is not None else 0.0
+            start = _summary_start(p, sents)
+            rows = [
+                sentence_row(
+                    kind=qplan.kind, window=sc.window[i], own=sc.own[i], max_window=max(sc.window), max_own=max(sc.own),
+                    dense=dense, max_dense=dense, rank=rank, position=i, n_sentences=len(sents), sentence=sent,
+                    question_measures=asked, in_summary=start is not None and i >= start,
+                    lang_en=qplan.language == "en", sim=float(sims[i]), max_sim=float(sims.max()),
+                )
+                for i, sent in enumerate(sents)
+            ]
+            return self.decisions.sentence_scores(rows)
+
+        return score
 
     # -- routing ----------------------------------------------------------------------------
     def _named(self, qplan: QueryPlan, filters: Filters | None) -> list[str]:
@@ -279,13 +309,13 @@ class RagPipeline:
         return sorted(passages, key=lambda p: -p.score)
 
     # -- the direct strategy --------------------------------------------------------------------
-    def direct_trace(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str]) -> DirectTrace:
+    def direct_trace(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str], qvec: np.ndarray) -> DirectTrace:
         """Score every sentence of the top passages and compute the answerability features."""
         trace = DirectTrace()
         if not ranked:
             trace.answerable = answerable_row(
                 kind=qplan.kind, lang_en=qplan.language == "en", dense=[], best_window=0.0, best_own=0.0,
-                best_sentence=0.0, missing_share=1.0, anchor=False, n_terms=0, named=len(scope),
+                best_sentence=0.0, best_sim=0.0, top_sim=0.0, missing_share=1.0, anchor=False, n_terms=0, named=len(scope),
                 named_missing=False, number_present=False, measure_asked=bool(measures(qplan.text)), measure_found=False,
             )
             return trace
@@ -301,17 +331,19 @@ class RagPipeline:
         for p in top:
             sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
             if sents:
-                per_passage.append((p, sents, sentence_scores(snap.lexical, terms, sents, context_of(p))))
-        max_window = max((max(sc.window) for _, _, sc in per_passage), default=0.0)
-        max_own = max((max(sc.own) for _, _, sc in per_passage), default=0.0)
-        for rank, (p, sents, sc) in enumerate(per_passage):
+                sims = snap.sentence_similarities(p, len(sents), qvec)
+                per_passage.append((p, sents, sentence_scores(snap.lexical, terms, sents, context_of(p)), sims))
+        max_window = max((max(sc.window) for _, _, sc, _ in per_passage), default=0.0)
+        max_own = max((max(sc.own) for _, _, sc, _ in per_passage), default=0.0)
+        max_sim = max((float(sims.max()) for *_, sims in per_passage), default=0.0)
+        for rank, (p, sents, sc, sims) in enumerate(per_passage):
             start = _summary_start(p, sents)
             for i, sent in enumerate(sents):
                 row = sentence_row(
                     kind=qplan.kind, window=sc.window[i], own=sc.own[i], max_window=max_window, max_own=max_own,
                     dense=float(p.dense or 0.0), max_dense=max_dense, rank=rank, position=i, n_sentences=len(sents),
                     sentence=sent, question_measures=asked, in_summary=start is not None and i >= start,
-                    lang_en=qplan.language == "en",
+                    lang_en=qplan.language == "en", sim=float(sims[i]), max_sim=max_sim,
                 )
                 trace.candidates.append(SentenceCandidate(p, sents, sc, i, row, start))
         if self.decisions.sentence is not None and trace.candidates:
@@ -328,6 +360,8 @@ class RagPipeline:
             best_window=max_window,
             best_own=max_own,
             best_sentence=best.score if best else 0.0,
+            best_sim=best.features["sim"] if best else 0.0,
+            top_sim=max_sim,
             missing_share=terms.missing / terms.total,
             anchor=covers_anchor(snap.lexical, terms, [p.text + " " + context_of(p) for p in top[:5]]),
             n_terms=len(terms.weights),

@@ -9,8 +9,10 @@ those of the index (metadata, not a list in code).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS, Decisions
 from rag.pii import without_contact_details
@@ -135,20 +137,26 @@ def plan(
     history: list[ChatTurn] | None = None,
     decisions: Decisions | None = None,
     committees: Iterable[str] = (),
-) -> QueryPlan:
-    """Understand ``question``: search text, language, kind (by ``decisions``), scope hints."""
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> tuple[QueryPlan, np.ndarray | None]:
+    """Understand ``question``: search text, language, kind (by ``decisions``), scope hints.
+
+    Returns the plan and the search text's embedding (``embed``), which the kind model reads
+    too and retrieval reuses.
+    """
     names = list(committees)
     current = focus(question)
     text = standalone(current, history or [])
     follow_up = text != current
     own = names_in(current, names)
     kind, kind_p = "fact", 1.0
-    if decisions is not None:
-        kind, kind_p = decisions.kind_of(mask_names(current, names))
+    qvec = embed(text) if embed is not None else None
+    if decisions is not None and qvec is not None:
+        kind, kind_p = decisions.kind_of(mask_names(current, names), qvec)
         if follow_up and kind_p < 0.5:
             # "Och Farsta?" says little by itself: the kind follows the whole exchange, but a
             # follow-up that names one committee asks about that committee alone.
-            kind, kind_p = decisions.kind_of(mask_names(text, names))
+            kind, kind_p = decisions.kind_of(mask_names(text, names), qvec)
             if kind in COMMITTEE_KINDS and len(own) == 1:
                 kind = "fact"
     return QueryPlan(
@@ -160,4 +168,4 @@ def plan(
         group_hint=group_hint(text),
         own_committees=own,
         follow_up=follow_up,
-    )
+    ), qvec
