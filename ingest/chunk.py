@@ -18,7 +18,6 @@ from ingest.structure import DocStructure, Section
 from rag.text import SENTENCE_BOUNDARY
 
 
-
 @dataclass
 class Chunk:
     id: str

@@ -21,9 +21,9 @@ import numpy as np
 from ingest.chunk import Chunk, chunk_document
 from ingest.clean import clean_text
 from ingest.embed import Embedder
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.sentences import FIELD as SENTENCE_FIELD
 from ingest.sentences import sentence_fields
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.store import ChunkStore
 from ingest.structure import detect_structure
 

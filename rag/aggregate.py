@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import Evidence
+from rag.decisions import Decisions
 from rag.evidence import (
     QueryTerms,
     SentenceScores,
@@ -26,12 +26,10 @@ from rag.evidence import (
     passage_sentences,
     query_terms,
     sentence_scores,
-    window_scores,
     with_name_phrases,
     without_frame,
     without_names,
 )
-from rag.decisions import Decisions
 from rag.features import measures, member_rows
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.lexical import raw_tokens

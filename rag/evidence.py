@@ -16,6 +16,7 @@ import numpy as np
 from rag.lexical import BM25Index, raw_tokens
 from rag.text import split_sentences
 
+
 def passage_sentences(text: str, section_path: str) -> list[str]:
     return split_sentences(text, section_path.split(" > ")[-1])
 

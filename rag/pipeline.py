@@ -377,44 +377,62 @@ class RagPipeline:
 
     def _direct_evidence(self, qplan: QueryPlan, trace: DirectTrace, decide: bool = True) -> list[Evidence]:
         """Quote the ranker's best sentence (with the context it needs) — or refuse when the
-        answerability model says the passages do not answer the question."""
+        answerability model says the passages do not answer the question. A summary, a
+        comparison or a list of items quotes the central sentences of up to three passages."""
         if not trace.candidates or (decide and trace.p_answerable < 0.5):
             return []
-        by_passage: dict[str, SentenceCandidate] = {}
+        by_passage: dict[str, list[SentenceCandidate]] = {}
         for c in sorted(trace.candidates, key=lambda c: -c.score):
-            by_passage.setdefault(c.passage.id, c)
+            by_passage.setdefault(c.passage.id, []).append(c)
         ranked = list(by_passage.values())
-        top = ranked[0]
-        wanted = 1
-        if qplan.summary:
-            wanted = self.policy.max_evidence_summary
-            if qplan.summarise and top.summary_start is not None:
-                wanted = 1  # the document's own summary answers "summarise …"; more passages dilute it
+        top = ranked[0][0]
+        stretch = qplan.summary or qplan.kind == "items"
+        if qplan.summarise and top.summary_start is not None:
+            # The document's own summary answers "summarise …"; more passages dilute it.
+            return [Evidence(top.passage, self._summary_quote(top))]
+        if not stretch:
+            return [Evidence(top.passage, self._quote(top))]
         evidence = []
-        for c in ranked[:wanted]:
-            if evidence and c.score < 0.5 * top.score:
+        for group in ranked[: self.policy.max_evidence_summary]:
+            best = group[0]
+            if evidence and best.score < 0.5 * top.score:
                 break
-            evidence.append(Evidence(c.passage, self._quote(qplan, c)))
+            evidence.append(Evidence(best.passage, self._central(group)))
         return evidence
 
     @staticmethod
-    def _quote(qplan: QueryPlan, c: SentenceCandidate) -> list[str]:
+    def _summary_quote(c: SentenceCandidate) -> list[str]:
+        """The document's summary from its start (its heading not quoted), a paragraph long."""
+        assert c.summary_start is not None
+        sents = [_SUMMARY_LEAD.sub("", c.sentences[c.summary_start]), *c.sentences[c.summary_start + 1 :]]
+        out: list[str] = []
+        for sent in sents:
+            if out and sum(map(len, out)) + len(sent) > SUMMARY_CHARS:
+                break
+            out.append(sent)
+        return out
+
+    @staticmethod
+    def _central(group: list[SentenceCandidate]) -> list[str]:
+        """A passage's central sentences for a summary: those the ranker scores at least half
+        as high as the passage's best, with the best one's successor, in document order and
+        within a paragraph's length."""
+        best = group[0]
+        chosen = {c.index for c in group if c.score >= 0.5 * best.score}
+        chosen.add(best.index)
+        if best.index + 1 < len(best.sentences):
+            chosen.add(best.index + 1)
+        out: list[str] = []
+        for i in sorted(chosen, key=lambda i: (i != best.index, abs(i - best.index))):
+            if out and sum(len(best.sentences[j]) for j in out) + len(best.sentences[i]) > SUMMARY_CHARS:
+                continue
+            out.append(i)
+        return [best.sentences[i] for i in sorted(out)]
+
+    @staticmethod
+    def _quote(c: SentenceCandidate) -> list[str]:
         """The chosen sentence with the context a claim needs, verbatim and in document order."""
-        sents, best, sc = c.sentences, c.index, c.scores
-        if qplan.summarise and c.summary_start is not None:
-            # The summary is read from its start, not from a matching word; its heading is not quoted.
-            sents = [_SUMMARY_LEAD.sub("", sents[c.summary_start]), *sents[c.summary_start + 1 :]]
-            best = 1
-        if qplan.summary:
-            # A summary quotes a stretch, not a sentence: from the best sentence's predecessor
-            # on, as much as reads in a paragraph.
-            out: list[str] = []
-            for sent in sents[max(0, best - 1) :]:
-                if out and sum(map(len, out)) + len(sent) > SUMMARY_CHARS:
-                    break
-                out.append(sent)
-            return out
-        ws = sc.window
+        sents, best, ws = c.sentences, c.index, c.scores.window
         # The neighbours carry the context a claim needs ("Endast 13 procent …" after
         # "87 procent …"); a following sentence is kept unless it is unrelated and long.
         idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents)]
