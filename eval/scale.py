@@ -23,7 +23,6 @@ from ingest.pipeline import DocumentRegistry
 from ingest.store import ChunkStore, make_client
 from rag.hybrid import HybridRetriever, registry_fingerprint
 from rag.pipeline import RagPipeline
-from rag.query import plan
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ def query_latency(pipeline: RagPipeline, questions: Sequence[str], warmup: int =
         pipeline.ask(q)
     groups: dict[str, list[Any]] = {"non_aggregation": [], "aggregation": []}
     for q in questions:
-        groups["aggregation" if plan(q).aggregate else "non_aggregation"].append(pipeline.ask(q))
+        groups["aggregation" if pipeline.understand(q)[0].aggregate else "non_aggregation"].append(pipeline.ask(q))
     return {name: {"n": len(ans), **stage_stats(ans)} for name, ans in groups.items()}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from eval.bank import COMPILATION, committee_sections
 from eval.gold import GoldItem, load_gold
 from eval.matching import normalise, overlap, same_document, same_section
 from rag.decisions import DEFAULT_PATH, Decisions, kind_matrix
-from rag.features import lead_words
+from rag.features import answer_types_in, lead_words
 from rag.pipeline import RagPipeline
 from rag.query import focus, mask_names, plan
 from rag.types import ChatTurn
@@ -104,6 +105,25 @@ def is_answer_sentence(item: GoldItem, source: str, committee: str, sentence: st
     return False
 
 
+def answer_type_label(item: GoldItem) -> str:
+    """What the item's answer looks like, read from its must-mentions and primary quotes."""
+    if item.type in ("list", "summary", "compare", "yes_no"):
+        return "other"
+    mentions = " ".join(item.must_mention)
+    quotes = " ".join(e.quote for e in item.primary)
+    held = answer_types_in(quotes)
+    if re.search(r"\b(19|20)\d\d\b", mentions) or answer_types_in(mentions)["date"]:
+        return "date"
+    if re.search(r"\d", mentions) or re.search(r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\b", mentions, re.I):
+        for t in ("percent", "amount"):
+            if held[t]:
+                return t
+        return "count"
+    if answer_types_in(mentions)["person"]:
+        return "person"
+    return "other"
+
+
 def verdict_no(item: GoldItem) -> bool | None:
     if item.type != "yes_no" or not item.must_mention:
         return None
@@ -168,10 +188,13 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     vectorizer = kind_vectorizer().fit(texts)
     x_kind = kind_matrix(vectorizer, texts, np.array(vectors))
     kind = kind_classifier().fit(x_kind, kinds)
+    types = np.array([answer_type_label(i) for i in items if kind_label(i, missing)])
+    answer_type = kind_classifier().fit(x_kind, types)
+    report["answer_type"] = {"classes": dict(Counter(types.tolist()))}
     report["kind"] = {"n": len(texts), "cv_accuracy": _cv_kind(texts, np.array(vectors), kinds), "classes": dict(Counter(kinds.tolist()))}
 
     # 2. Sentences and committees, traced with the kind model in place.
-    decisions = Decisions(kind, vectorizer, None, None, None, None, features={})
+    decisions = Decisions(kind, vectorizer, None, None, None, None, features={}, answer_type=answer_type)
     pipeline = RagPipeline(retriever, decisions=decisions)
     sentences, members = Table([], [], []), Table([], [], [])
     traces = []
@@ -200,12 +223,14 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     sx, sy, sg = sentences.xy(feats["sentence"])
     mx, my, mg = members.xy(feats["member"])
     sentence = table_model().fit(sx, sy)
-    member = table_model().fit(mx, my) if len(set(my.tolist())) == 2 else None
+    member = table_model(c=MEMBER_C).fit(mx, my) if len(set(my.tolist())) == 2 else None
+    member_threshold = _best_threshold(table_model(c=MEMBER_C), mx, my, mg, _mean_list_f1)
     report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg.tolist())), "top1": _top1(sentence, sx, sy, sg)}
-    report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "cv_accuracy": _cv_accuracy(table_model(), mx, my, mg)}
+    report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
-    decisions = Decisions(kind, vectorizer, None, sentence, member, None, features=dict(feats))
+    decisions = Decisions(kind, vectorizer, None, sentence, member, None, features=dict(feats), answer_type=answer_type,
+                          thresholds={"member": member_threshold[0]})
     pipeline = RagPipeline(retriever, decisions=decisions)
     answerable, verdicts = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
@@ -225,14 +250,16 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
             verdicts.groups.append(n)
     feats["answerable"] = sorted(answerable.rows[0])
     feats["verdict"] = sorted(verdicts.rows[0]) if verdicts.rows else []
-    ax, ay, _ = answerable.xy(feats["answerable"])
+    ax, ay, ag = answerable.xy(feats["answerable"])
     vx, vy, _ = verdicts.xy(feats["verdict"])
     answer_model = table_model().fit(ax, ay)
+    answer_threshold = _best_threshold(table_model(), ax, ay, ag, _accuracy)
     verdict = table_model(balanced=True).fit(vx, vy)
-    report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "cv_accuracy": _cv_accuracy(table_model(), ax, ay)}
+    report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "threshold": answer_threshold}
     report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
 
-    final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, meta={
+    final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
+                      thresholds={"member": member_threshold[0], "answerable": answer_threshold[0]}, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED,
     })
     final.save(out)
@@ -240,6 +267,48 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
     report["artefact"] = str(out)
     log.info("trained: %s", json.dumps(report, default=str))
     return report
+
+
+#: Regularisation of the membership model (cross-validated on train: 0.03–1 tried).
+MEMBER_C = 0.3
+_GRID = np.round(np.arange(0.2, 0.71, 0.05), 2)
+
+
+def _oof(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Out-of-fold probabilities, folds by question."""
+    return cross_val_predict(model, x, y, cv=GroupKFold(n_splits=5), groups=groups, method="predict_proba")[:, 1]
+
+
+def _accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
+    return float(((p >= t) == (y == 1)).mean())
+
+
+def _mean_list_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
+    """Mean over questions of the F1 of the committees chosen at threshold ``t``."""
+    scores = []
+    for g in set(groups.tolist()):
+        idx = groups == g
+        chosen, gold = p[idx] >= t, y[idx] == 1
+        hits = int((chosen & gold).sum())
+        if not gold.any():
+            scores.append(float(not chosen.any()))
+        elif hits == 0:
+            scores.append(0.0)
+        else:
+            precision, recall = hits / chosen.sum(), hits / gold.sum()
+            scores.append(2 * precision * recall / (precision + recall))
+    return float(np.mean(scores))
+
+
+def _best_threshold(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any) -> tuple[float, float]:
+    """The decision threshold that maximises ``score`` on out-of-fold probabilities (so the
+    threshold is learned on train like the model, not set by hand), and that score."""
+    if len(set(y.tolist())) < 2:
+        return 0.5, float("nan")
+    p = _oof(model, x, y, groups)
+    results = [(score(p, y, groups, float(t)), -abs(float(t) - 0.5), float(t)) for t in _GRID]
+    best = max(results)
+    return best[2], round(best[0], 4)
 
 
 def _top1(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:

@@ -26,6 +26,7 @@ from rag.evidence import (
     passage_sentences,
     query_terms,
     sentence_scores,
+    stems_of,
     with_name_phrases,
     without_frame,
     without_names,
@@ -172,6 +173,11 @@ def committee_candidates(
         window_text = " ".join(hit.quote)
         committee_text = " ".join(snap.texts[i] for i in rows)
         stems = {t[:6] for t in snap.lexical._analyse(raw_tokens(window_text))}  # noqa: SLF001
+        # A member meets every part of the condition: how much of the question, and how rare
+        # a part of it, its window leaves out ("facilitatorer" but not "centralt").
+        held = stems_of(snap.lexical, window_text + " " + hit.passage.committee)
+        absent = [w for t, w in terms.weights.items() if not terms.present(t, held)]
+        top_weight = max(terms.weights.values(), default=1.0) or 1.0
         raw.append((committee, hit, {
             "cov": hit.coverage,
             "own": hit.own,
@@ -182,6 +188,8 @@ def committee_candidates(
             "measure_hit": float(bool(asked & measures(committee_text))),
             "lang_en": float(qplan.language == "en"),
             "score": hit.score,
+            "uncovered_max": max(absent, default=0.0) / top_weight,
+            "uncovered_share": sum(absent) / (sum(terms.weights.values()) or 1.0),
             "sim": hit.sim,
             "max_sim": hit.max_sim,
         }))
@@ -204,8 +212,9 @@ def aggregate_evidence(
     if not candidates:
         return []
     if has_terms:
-        p = decisions.p_member([c.features for c in candidates])
-        chosen = [(float(pi), c) for pi, c in zip(p, candidates, strict=True) if pi >= 0.5]
+        rows = [c.features for c in candidates]
+        p, chosen_mask = decisions.p_member(rows), decisions.members(rows)
+        chosen = [(float(pi), c) for pi, keep, c in zip(p, chosen_mask, candidates, strict=True) if keep]
     else:
         chosen = [(1.0, c) for c in candidates]
     chosen.sort(key=lambda x: (-x[0], x[1].committee))

@@ -45,6 +45,9 @@ class Decisions:
     member: Any
     verdict: Any
     features: dict[str, list[str]]
+    answer_type: Any = None  # what the answer looks like (date, amount, …), from the same inputs as ``kind``
+    #: Decision thresholds, learned on train from out-of-fold probabilities (``radslag train``).
+    thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     # -- one decision each ---------------------------------------------------------------
@@ -54,8 +57,23 @@ class Decisions:
         best = int(np.argmax(probs))
         return str(self.kind.classes_[best]), float(probs[best])
 
+    def answer_type_of(self, text: str, qvec: np.ndarray) -> dict[str, float]:
+        """Probability of each answer type (:data:`rag.features.ANSWER_TYPES`) for a question."""
+        if self.answer_type is None:
+            return {"other": 1.0}
+        probs = self.answer_type.predict_proba(kind_matrix(self.kind_text, [text], qvec[None, :]))[0]
+        return {str(c): float(p) for c, p in zip(self.answer_type.classes_, probs, strict=True)}
+
     def p_answerable(self, feats: Mapping[str, float]) -> float:
         return float(self.answerable.predict_proba(self._matrix("answerable", [feats]))[0, 1])
+
+    def answerable_at(self, p: float) -> bool:
+        return p >= self.thresholds.get("answerable", 0.5)
+
+    def members(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Which committees meet the condition, and each one's probability."""
+        p = self.p_member(rows)
+        return p >= self.thresholds.get("member", 0.5)
 
     def sentence_scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         if not rows:

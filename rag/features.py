@@ -65,6 +65,35 @@ def measures(text: str) -> set[str]:
     return set(_MEASURE.findall(text))
 
 
+_AMOUNT = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:kronor|kr\b|tkr|mnkr|mkr|miljon\w*|miljard\w*|sek\b)", re.I)
+_PERCENT = re.compile(r"\d\s*(?:%|procent)|\bhälften\b", re.I)
+_PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s+[A-ZÅÄÖ][a-zåäöé]{2,}\b")
+
+#: What an answer can look like; the answer-type model predicts which one a question wants.
+ANSWER_TYPES = ("date", "amount", "percent", "count", "person", "other")
+
+
+def answer_types_in(text: str) -> dict[str, float]:
+    """Which answer types a text holds (1.0 / 0.0 each); "other" is always there."""
+    return {
+        "date": float(bool(_DATE.search(text))),
+        "amount": float(bool(_AMOUNT.search(text))),
+        "percent": float(bool(_PERCENT.search(text))),
+        "count": float(bool(_NUMBER.search(text))),
+        "person": float(bool(_PERSON.search(text))),
+        "other": 1.0,
+    }
+
+
+def type_match(wanted: dict[str, float], texts: Sequence[str]) -> dict[str, float]:
+    """How well the best sentences hold the answer type the question wants: the wanted
+    types' probability mass they hold, and the mass they lack."""
+    held = answer_types_in(" ".join(texts))
+    mass = sum(wanted.values()) or 1.0
+    have = sum(p * held[t] for t, p in wanted.items()) / mass
+    return {"type_match": have, "type_gap": 1.0 - have, "type_other": wanted.get("other", 0.0) / mass}
+
+
 def text_traits(text: str) -> dict[str, float]:
     """Answer types a sentence holds: a number, a date or year, an identifier, a name."""
     return {
@@ -144,6 +173,7 @@ def answerable_row(
     number_present: bool,
     measure_asked: bool,
     measure_found: bool,
+    type_fit: dict[str, float] | None = None,
 ) -> dict[str, float]:
     d = sorted(dense, reverse=True) or [0.0]
     row = {
@@ -174,6 +204,7 @@ def answerable_row(
         "committee_kind": float(kind in COMMITTEE_KINDS),
     }
     row.update(kind_onehot(kind))
+    row.update(type_fit or {"type_match": 0.0, "type_gap": 0.0, "type_other": 1.0})
     return row
 
 
@@ -217,6 +248,8 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
             "lang_en": w.get("lang_en", 0.0),
             "en_dense_z": w.get("lang_en", 0.0) * (w["dense"] - dense.mean()) / dstd,
             "score": w["score"],
+            "uncovered_max": w["uncovered_max"],
+            "uncovered_share": w["uncovered_share"],
             "score_rel": w["score"] / stop if stop > 0 else 0.0,
             "sim": w["sim"],
             "sim_gap": simtop - w["sim"],

@@ -39,7 +39,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.features import answerable_row, measures, sentence_row, text_traits, verdict_row
+from rag.features import answerable_row, measures, sentence_row, text_traits, type_match, verdict_row
 from rag.hybrid import HybridRetriever, lexical_text
 from rag.query import QueryPlan, plan
 from rag.types import (
@@ -370,6 +370,7 @@ class RagPipeline:
             number_present=bool(best and text_traits(" ".join(best.sentences[max(0, best.index - 1) : best.index + 2]))["has_number"]),
             measure_asked=bool(asked),
             measure_found=bool(asked & measures(all_text)),
+            type_fit=type_match(qplan.answer_type, [c.text for c in sorted(trace.candidates, key=lambda c: -c.score)[:3]]),
         )
         if self.decisions.answerable is not None:
             trace.p_answerable = self.decisions.p_answerable(trace.answerable)
@@ -379,7 +380,7 @@ class RagPipeline:
         """Quote the ranker's best sentence (with the context it needs) — or refuse when the
         answerability model says the passages do not answer the question. A summary, a
         comparison or a list of items quotes the central sentences of up to three passages."""
-        if not trace.candidates or (decide and trace.p_answerable < 0.5):
+        if not trace.candidates or (decide and not self.decisions.answerable_at(trace.p_answerable)):
             return []
         by_passage: dict[str, list[SentenceCandidate]] = {}
         for c in sorted(trace.candidates, key=lambda c: -c.score):

@@ -42,6 +42,7 @@ class QueryPlan:
     group_hint: str | None = None  # a word stem that names a group of committees ("stadsdel")
     own_committees: list[str] = field(default_factory=list)  # named in this message itself
     follow_up: bool = False
+    answer_type: dict[str, float] = field(default_factory=lambda: {"other": 1.0})
 
     @property
     def aggregate(self) -> bool:
@@ -150,8 +151,10 @@ def plan(
     follow_up = text != current
     own = names_in(current, names)
     kind, kind_p = "fact", 1.0
+    answer_type = {"other": 1.0}
     qvec = embed(text) if embed is not None else None
     if decisions is not None and qvec is not None:
+        answer_type = decisions.answer_type_of(mask_names(current, names), qvec)
         kind, kind_p = decisions.kind_of(mask_names(current, names), qvec)
         if follow_up and kind_p < 0.5:
             # "Och Farsta?" says little by itself: the kind follows the whole exchange, but a
@@ -168,4 +171,5 @@ def plan(
         group_hint=group_hint(text),
         own_committees=own,
         follow_up=follow_up,
+        answer_type=answer_type,
     ), qvec

@@ -43,7 +43,9 @@ def test_facilitator_question_lists_exactly_the_committees_that_say_so(pipeline,
 def test_english_question_gets_english_framing(pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.ask("Which committees want facilitators to be coordinated centrally?")
     assert answer.language == "en"
-    assert answer.answer.startswith("The documents")
+    # A list answer opens with how many and which, in English, then frames the Swedish quotes.
+    assert answer.answer.startswith("Three committees: ")
+    assert "The documents show this for the following committees (quoted in Swedish):" in answer.answer
 
 
 @pytest.mark.parametrize(
