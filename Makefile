@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test install-llm-test system-deps run test test-quick lint eval bench clean
+.PHONY: install install-test install-llm-test system-deps run test test-quick lint eval train bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -65,9 +65,17 @@ test-quick: install system-deps
 lint: install
 	$(VENV)/bin/ruff check .
 
+# The three sets side by side: the bank's train and validation splits, and the dev set.
 eval: install
 	$(VENV)/bin/radslag ingest
-	$(VENV)/bin/radslag eval eval/data/gold-dev.jsonl --out out/eval
+	$(VENV)/bin/radslag eval eval/data/bank.jsonl --split train --pipeline radslag --out out/eval/train
+	$(VENV)/bin/radslag eval eval/data/bank.jsonl --split validation --pipeline radslag --out out/eval/validation
+	$(VENV)/bin/radslag eval eval/data/gold-dev.jsonl --out out/eval/dev
+
+# Refit the learned decisions on the bank's train split (rag/models/decisions.joblib).
+train: install
+	$(VENV)/bin/radslag ingest
+	$(VENV)/bin/radslag train
 
 bench: install
 	$(VENV)/bin/radslag bench

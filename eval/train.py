@@ -208,6 +208,16 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
                 sentences.rows.append(c.features)
                 sentences.labels.append(int(y))
                 sentences.groups.append(n)
+        if label in ("committees", "count"):
+            # Within each member's reply, which sentence states its position.
+            member_names = {normalise(m) for m in item.must_mention}
+            for p, sents, rows in tr["committee_sentences"]:
+                if normalise(p.committee) not in member_names:
+                    continue
+                for sent, row in zip(sents, rows, strict=True):
+                    sentences.rows.append(row)
+                    sentences.labels.append(int(is_answer_sentence(item, str(p.meta.get("source", "")), p.committee, sent)))
+                    sentences.groups.append(n)
         if label in ("committees", "count") or (not item.answerable and tr["plan"].aggregate):
             wanted = {normalise(m) for m in item.must_mention}
             unsure = {normalise(m) for m in item.may_mention}

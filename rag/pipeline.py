@@ -225,18 +225,25 @@ class RagPipeline:
         scoped = self._scope(qplan, named, None)
         retrieved = self._retrieve(qplan, qvec, scoped, {}) or self._retrieve(qplan, qvec, None, {})
         direct = self.direct_trace(qplan, retrieved, named if scoped is not None else [], qvec)
-        candidates, _ = committee_candidates(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec))
+        # Every sentence the ranker scored in each committee's reply, kept with its features:
+        # list questions teach the ranker which sentence states a committee's position.
+        scored: list[tuple[Passage, list[str], list[dict[str, float]]]] = []
+        candidates, _ = committee_candidates(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec, scored))
         verdict = None
         if self.decisions.sentence is not None:
             evidence = self._direct_evidence(qplan, direct, decide=False)
             if evidence:
                 verdict = self._verdict_features(qplan, evidence, direct, named)
-        return {"plan": qplan, "qvec": qvec, "direct": direct, "committees": candidates, "verdict": verdict, "named": named}
+        return {
+            "plan": qplan, "qvec": qvec, "direct": direct, "committees": candidates, "verdict": verdict, "named": named,
+            "committee_sentences": scored,
+        }
 
-    def _scorer(self, qplan: QueryPlan, qvec: np.ndarray) -> SentenceScorer | None:
-        """The sentence ranker, for the windows of each committee's reply."""
-        if self.decisions.sentence is None:
-            return None
+    def _scorer(
+        self, qplan: QueryPlan, qvec: np.ndarray, record: list[tuple[Passage, list[str], list[dict[str, float]]]] | None = None
+    ) -> SentenceScorer | None:
+        """The sentence ranker, for the windows of each committee's reply (``record`` keeps
+        what it scored, for training)."""
         snap = self.retriever.snapshot()
         asked = measures(qplan.text)
 
@@ -253,6 +260,10 @@ class RagPipeline:
                 )
                 for i, sent in enumerate(sents)
             ]
+            if record is not None:
+                record.append((p, sents, rows))
+            if self.decisions.sentence is None:
+                return np.asarray(sc.window)
             return self.decisions.sentence_scores(rows)
 
         return score

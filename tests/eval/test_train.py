@@ -1,0 +1,60 @@
+"""`radslag train`: the learned decisions are rebuilt from the bank's train split, deterministically,
+and the committed artefact is what training gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.gold import load_gold
+from eval.train import BANK, answer_type_label, kind_label, missing_reply_sections, train
+from rag.decisions import DEFAULT_PATH, load_decisions
+
+
+@pytest.fixture(scope="module")
+def trained(components, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("decisions") / "decisions.joblib"
+    report = train(components, BANK, out)
+    return report, load_decisions(out)
+
+
+def test_training_reads_the_train_split_only_and_reports_its_figures(trained) -> None:  # type: ignore[no-untyped-def]
+    report, decisions = trained
+    assert report["items"] == len(load_gold(BANK, "train"))
+    assert decisions.meta["split"] == "train"
+    for model in ("sentence", "member", "answerable", "verdict"):
+        assert decisions.features[model], model
+    assert report["kind"]["cv_accuracy"] > 0.5
+    assert report["sentence"]["top1"] > 0.4
+    assert 0.0 < decisions.thresholds["member"] < 1.0 and 0.0 < decisions.thresholds["answerable"] < 1.0
+
+
+def test_the_committed_artefact_is_what_training_gives(trained, components) -> None:  # type: ignore[no-untyped-def]
+    """Same bank, same code: the same decisions. Two index builds differ slightly in Chroma's
+    approximate nearest neighbours, so the table models' weights agree closely, not bitwise."""
+    _, fresh = trained
+    committed = load_decisions(DEFAULT_PATH)
+    questions = [i.question for i in load_gold(BANK, "train")[:40]]
+    embed = components.retriever.embed_query
+    assert [fresh.kind_of(q, embed(q)) [0] for q in questions] == [committed.kind_of(q, embed(q))[0] for q in questions]
+    assert fresh.thresholds == pytest.approx(committed.thresholds, abs=0.051)
+    for model in ("answerable", "sentence", "member", "verdict"):
+        a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
+
+
+def test_labels_come_from_the_gold_items_alone() -> None:
+    items = {i.id: i for i in load_gold(BANK)}
+    missing = missing_reply_sections()
+    assert len(missing) == 10
+    kinds = {kind_label(i, missing) for i in items.values()}
+    assert {"fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing"} <= kinds
+    assert all(kind_label(i, missing) is None for i in items.values() if i.type == "unanswerable")
+    assert {answer_type_label(i) for i in items.values()} >= {"date", "count", "other"}
+
+
+def test_a_missing_artefact_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="radslag train"):
+        load_decisions(tmp_path / "none.joblib")

@@ -1,0 +1,44 @@
+"""Typed answers: a value, a verdict, a count and the names lead the answer; all from the evidence."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer import count_phrase, name_list
+
+
+def _quoted(answer) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(c.text for c in answer.citations)
+
+
+def test_a_date_question_leads_with_the_date_as_written_in_the_cited_sentence(pipeline) -> None:  # type: ignore[no-untyped-def]
+    for question in ("När antogs Stockholms program för mänskliga rättigheter?", "When did the City Council adopt the human rights programme?"):
+        answer = pipeline.ask(question)
+        lead = answer.answer.split(" [1].")[0]
+        assert lead == "16 december 2024", answer.answer
+        assert lead in re.sub(r"\s+", " ", _quoted(answer))
+
+
+def test_no_is_reachable_for_a_doubt_and_for_a_missing_reply(pipeline) -> None:  # type: ignore[no-untyped-def]
+    doubt = pipeline.ask("Anser arbetsmarknadsnämnden att hälsofrämjande insatser bör ingå i vuxenutbildningens uppdrag?")
+    assert doubt.answer.startswith("Nej"), doubt.answer
+    missing = pipeline.ask("Har Valnämnden lämnat något svar?")
+    assert missing.answer.startswith("Nej"), missing.answer
+    assert {c.committee for c in missing.citations} == {"Valnämnden"}
+
+
+def test_missing_replies_are_answered_from_the_index_with_how_many_and_which(pipeline) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.ask("How many committees did not reply?")
+    assert answer.strategy == "missing"
+    assert answer.answer.startswith("Ten (10) committees: ")
+    assert len(answer.citations) == 10
+    assert all("saknas" in c.text.lower() for c in answer.citations)
+
+
+def test_list_openers() -> None:
+    assert count_phrase(3, "sv") == "Tre nämnder"
+    assert count_phrase(1, "sv") == "En nämnd"
+    assert count_phrase(10, "en", digits=True) == "Ten (10) committees"
+    assert count_phrase(21, "en", digits=True) == "21 committees"
+    assert name_list(["Hässelby-Vällingby", "Norrmalm", "Södermalm"], "sv") == "Hässelby-Vällingby, Norrmalm och Södermalm"
+    assert name_list(["Farsta", "Bromma"], "en") == "Farsta and Bromma"
