@@ -52,7 +52,8 @@ def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: L
     with httpx.Client(base_url=server_app.url, timeout=30) as c:
         assert c.get("/readyz").status_code == 200
         first = c.post("/api/ask", json=MUSIC)
-        assert first.status_code == 200 and first.json()["citations"], first.text[:500]
+        # The store answers: passages are retrieved (whether they answer is the model's call).
+        assert first.status_code == 200 and first.json()["retrieved"], first.text[:500]
 
         chroma.stop()
         try:
@@ -79,7 +80,7 @@ def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: L
         assert ready.status_code == 200, ready.text
         r = c.post("/api/ask", json=MUSIC)
         assert r.status_code == 200, r.text
-        assert r.json()["citations"], r.text[:1500]
+        assert r.json()["retrieved"] == first.json()["retrieved"], r.text[:1500]  # the same passages as before the outage
         assert c.get("/api/documents").status_code == 200
 
 
