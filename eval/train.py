@@ -96,6 +96,13 @@ def table_model(balanced: bool = False, c: float = 1.0) -> Pipeline:
     ])
 
 
+def sentence_model() -> Pipeline:
+    # A logistic regression. Boosted trees (HistGradientBoosting, depth 3, 200 rounds) rank
+    # better in cross-validation on train (top-1 0.63 vs 0.57) but fit the train items' own
+    # passages: the train→validation gap in must-mention grew from 0.05 to 0.15.
+    return table_model()
+
+
 def is_answer_sentence(item: GoldItem, source: str, committee: str, sentence: str) -> bool:
     for ev in item.evidence:
         if not (same_document(ev.doc, source) and same_section(ev, committee)):
@@ -232,10 +239,10 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
         feats[name] = sorted(table.rows[0]) if table.rows else []
     sx, sy, sg = sentences.xy(feats["sentence"])
     mx, my, mg = members.xy(feats["member"])
-    sentence = table_model().fit(sx, sy)
+    sentence = sentence_model().fit(sx, sy)
     member = table_model(c=MEMBER_C).fit(mx, my) if len(set(my.tolist())) == 2 else None
     member_threshold = _best_threshold(table_model(c=MEMBER_C), mx, my, mg, _mean_list_f1)
-    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg.tolist())), "top1": _top1(sentence, sx, sy, sg)}
+    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg.tolist())), "top1": _top1(sentence_model(), sx, sy, sg)}
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
@@ -327,7 +334,7 @@ def _best_threshold(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.nd
     return best[2], round(best[0], 4)
 
 
-def _top1(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+def _top1(model: Any, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
     """Cross-validated: share of questions whose top-scored sentence is an answer sentence."""
     if len(set(y.tolist())) < 2:
         return float("nan")
