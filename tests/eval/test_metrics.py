@@ -184,8 +184,8 @@ def test_compute_breakdowns_and_recompute_roundtrip(tmp_path: Path) -> None:
 
 def test_gate_reports_metrics_below_threshold() -> None:
     targets = load_thresholds(section="target")
-    assert targets == {"recall_at_5": 0.9, "list_f1": 0.85, "must_mention_recall": 0.8,
-                       "citation_precision": 0.9, "refusal_accuracy": 0.9}
+    assert targets == {"recall_at_5": 0.92, "list_f1": 0.85, "must_mention_recall": 0.75,
+                       "citation_precision": 0.9, "refusal_accuracy": 0.92}
     thresholds = load_thresholds()
     assert set(thresholds) == set(targets)
     assert all(thresholds[k] <= targets[k] for k in targets)
