@@ -73,10 +73,6 @@ class QueryPlan:
     def numeric(self) -> bool:
         return self.kind in NUMBER_KINDS
 
-    @property
-    def entity_phrase(self) -> None:
-        return None
-
 
 def standalone(question: str, history: list[ChatTurn]) -> str:
     """Rewrite a follow-up into a standalone question using the previous user turn.

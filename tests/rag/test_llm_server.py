@@ -264,9 +264,11 @@ def test_pipeline_answers_through_the_real_server(served, pipeline: RagPipeline,
 
 def test_unanswerable_questions_are_refused_without_asking_the_model(served, pipeline: RagPipeline, gold_path: Path) -> None:  # type: ignore[no-untyped-def]
     rag, recorder = served
-    # The unanswerable gold questions the pipeline refuses (how many it refuses is measured by
+    # Questions the pipeline refuses (how many unanswerable ones it refuses is measured by
     # `radslag eval`): with a generative backend the refusal comes before, not from, the model.
-    items = [it for it in gold(gold_path, "unanswerable") if pipeline.ask(it["question"]).refused]
+    asked = [it["question"] for it in gold(gold_path, "unanswerable")]
+    asked += ["Vad tycker Kungsholmen om facilitatorer för dialog med sociala rörelser?", "Vem vann fotbolls-VM 2018?"]
+    items = [{"question": q} for q in asked if pipeline.ask(q).refused]
     assert items
     before = recorder.calls
     for item in items:
