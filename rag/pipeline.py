@@ -32,6 +32,7 @@ from rag.decisions import Decisions, load_decisions
 from rag.evidence import (
     QueryTerms,
     SentenceScores,
+    coverage,
     covers_anchor,
     passage_sentences,
     query_terms,
@@ -308,8 +309,6 @@ class RagPipeline:
         """Order by dense similarity plus IDF-weighted coverage of the question's terms."""
         snap = self.retriever.snapshot()
         terms = query_terms(snap.lexical, qplan.text, qplan.language)
-        from rag.evidence import coverage
-
         for p in passages:
             row = snap.row.get(p.id)
             p.dense = float(snap.vectors[row] @ qvec) if row is not None else (p.dense or 0.0)
