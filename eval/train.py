@@ -171,8 +171,9 @@ def _cv_accuracy(model: Pipeline, x: Any, y: np.ndarray, groups: np.ndarray | No
     return float((pred == y).mean())
 
 
-def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[str, Any]:
-    """Fit all five decisions on the bank's train split; save the artefact; return figures."""
+def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH, stance: Path | None = None) -> dict[str, Any]:
+    """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
+    on the stance gold set's (``stance``); save the artefact; return figures."""
     started = time.perf_counter()
     items = load_gold(bank, "train")
     retriever = components.retriever
@@ -279,6 +280,10 @@ def train(components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH) -> dict[
                       thresholds={"member": member_threshold[0], "answerable": answer_threshold[0]}, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED,
     })
+    if stance is not None:
+        from eval.train_stance import fit_stance
+
+        report["overview"] = fit_stance(RagPipeline(retriever, decisions=final), final, stance)
     final.save(out)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["artefact"] = str(out)

@@ -137,6 +137,54 @@ def ask(
 
 
 @app.command()
+def overview(
+    query: Annotated[str, typer.Argument(help="A measure number (4.3.2) or a free-text proposal.")],
+    format: Annotated[str, typer.Option("--format", help="md, csv or xlsx.")] = "md",  # noqa: A002
+    out: Annotated[Path | None, typer.Option(help="Write to this file (xlsx needs it; md/csv print otherwise).")] = None,
+    lang: Annotated[str, typer.Option(help="sv or en: stance labels and headings.")] = "sv",
+    doc: Annotated[str | None, typer.Option(help="The compilation's document id (default: the one with most committees).")] = None,
+) -> None:
+    """Remiss overview: every committee's stance on a measure or topic, with the deciding sentences."""
+    from rag.overview_report import csv_text, markdown, to_report, xlsx_bytes
+
+    if format not in ("md", "csv", "xlsx") or lang not in ("sv", "en"):
+        raise typer.BadParameter("--format must be md, csv or xlsx and --lang sv or en")
+    if not query.strip():
+        err.print("[red]Give a measure number or a topic.[/red]")
+        raise typer.Exit(2)
+    if format == "xlsx" and out is None:
+        err.print("[red]--format xlsx needs --out FILE.xlsx[/red]")
+        raise typer.Exit(2)
+    comps = _components()
+    if comps.store.count() == 0:
+        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
+        raise typer.Exit(2)
+    report = to_report(comps.pipeline.overview(query, None, doc), lang)
+    if not report.rows:
+        err.print("[red]No compilation of committee replies is indexed.[/red]")
+        raise typer.Exit(1)
+    if format == "xlsx":
+        assert out is not None
+        out.write_bytes(xlsx_bytes(report, lang))
+    else:
+        text = markdown(report, lang) if format == "md" else csv_text(report, lang)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+    if out is not None:
+        err.print(f"Wrote {out} ({len(report.rows)} committees).")
+
+
+@app.command()
+def measures() -> None:
+    """The measures the compilation's replies discuss, with how many committees name each."""
+    comps = _components()
+    for m in comps.pipeline.measures():
+        console.print(f"{m.measure:8s} {len(m.committees):3d}  {m.text}", highlight=False)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
@@ -170,8 +218,14 @@ def eval_cmd(
     check: Annotated[bool, typer.Option(help="Exit 1 if a metric is below its threshold.")] = False,
     split: Annotated[str | None, typer.Option(help="Question bank: only the train or validation items.")] = None,
 ) -> None:
-    """Run gold questions through the pipeline and write answers, metrics, report and plots."""
+    """Run gold questions through the pipeline and write answers, metrics, report and plots.
+
+    A stance gold set (``eval/data/stance.jsonl``) scores the remiss overview instead."""
     from eval.runner import run_cli
+    from eval.stance_eval import is_stance_gold, run_stance_cli
+
+    if gold.is_file() and is_stance_gold(gold):
+        sys.exit(run_stance_cli(Settings(), gold, out, split))
 
     sys.exit(run_cli(Settings(), gold, out, pipeline, check, split))
 
@@ -180,10 +234,14 @@ def eval_cmd(
 def train(
     bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
     out: Annotated[Path | None, typer.Option(help="Where to write the artefact (default: rag/models/decisions.joblib).")] = None,
+    stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
+    stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
 ) -> None:
-    """Fit the answer engine's learned decisions on the bank's train split."""
+    """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
-    from rag.decisions import DEFAULT_PATH
+    from eval.train_stance import fit_stance
+    from rag.decisions import DEFAULT_PATH, load_decisions
+    from rag.pipeline import RagPipeline
 
     if not bank.is_file():
         err.print(f"[red]No question bank at {bank}[/red]")
@@ -192,7 +250,15 @@ def train(
     if comps.store.count() == 0:
         err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
         raise typer.Exit(2)
-    report = fit(comps, bank, out or DEFAULT_PATH)
+    if not stance.is_file():
+        err.print(f"[red]No stance gold set at {stance}[/red]")
+        raise typer.Exit(2)
+    if stance_only:
+        decisions = load_decisions(out or DEFAULT_PATH)
+        report = fit_stance(RagPipeline(comps.retriever, decisions=decisions), decisions, stance)
+        decisions.save(out or DEFAULT_PATH)
+    else:
+        report = fit(comps, bank, out or DEFAULT_PATH, stance)
     console.print_json(json.dumps(report, default=str))
 
 

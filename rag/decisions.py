@@ -1,6 +1,6 @@
 """Learned decisions of the answer engine, trained on the question bank (``radslag train``).
 
-Five small scikit-learn models replace hand-set rules and thresholds:
+Small scikit-learn models replace hand-set rules and thresholds:
 
 - ``kind``: what the question wants (fact, a list of items, a number, yes/no, a summary, a
   comparison, a list of committees, the missing replies, a count of committees), from the
@@ -8,7 +8,8 @@ Five small scikit-learn models replace hand-set rules and thresholds:
 - ``answerable``: answer or refuse, from how well the retrieved evidence covers the question;
 - ``sentence``: which sentence of the retrieved passages states the answer;
 - ``member``: for "which committees …", whether a committee's best evidence meets the condition;
-- ``verdict``: yes or no, from the evidence a yes/no answer quotes.
+- ``verdict``: yes or no, from the evidence a yes/no answer quotes;
+- ``addressed`` and ``stance``: a committee's position on a measure, for the remiss overview.
 
 Features are similarities, coverages, positions, answer-type matches and section kinds
 (:mod:`rag.features`), never the identities of this corpus's words, so the models carry over
@@ -46,6 +47,10 @@ class Decisions:
     verdict: Any
     features: dict[str, list[str]]
     answer_type: Any = None  # what the answer looks like (date, amount, …), from the same inputs as ``kind``
+    #: Remiss overview (:mod:`rag.overview`): is a committee's best evidence about the measure,
+    #: and which stance its deciding sentences take.
+    addressed: Any = None
+    stance: Any = None
     #: Decision thresholds, learned on train from out-of-fold probabilities (``radslag train``).
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +92,25 @@ class Decisions:
 
     def p_no(self, feats: Mapping[str, float]) -> float:
         return float(self.verdict.predict_proba(self._matrix("verdict", [feats]))[0, 1])
+
+    def p_addressed(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        self._need("addressed")
+        return self.addressed.predict_proba(self._matrix("addressed", rows))[:, 1]
+
+    def stances(self, rows: Sequence[Mapping[str, float]]) -> tuple[list[str], np.ndarray]:
+        """The most probable stance of each row and its probability."""
+        if not rows:
+            return [], np.zeros(0)
+        self._need("stance")
+        probs = self.stance.predict_proba(self._matrix("stance", rows))
+        best = probs.argmax(axis=1)
+        return [str(self.stance.classes_[b]) for b in best], probs[np.arange(len(rows)), best]
+
+    def _need(self, model: str) -> None:
+        if getattr(self, model, None) is None:
+            raise RuntimeError(f"the trained decisions have no {model!r} model: run `radslag train` (it reads eval/data/stance.jsonl)")
 
     def _matrix(self, model: str, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         names = self.features[model]

@@ -271,3 +271,25 @@ def verdict_row(*, quote: str, question: str, coverage: float, reply_missing: bo
         "coverage": coverage,
         "reply_missing": float(reply_missing or named_missing),
     }
+
+
+#: Dimensions of the e5 sentence vectors the stance model reads.
+STANCE_DIMS = 384
+
+
+def stance_row(quote: str, vector: np.ndarray | None) -> dict[str, float]:
+    """What the stance model reads in a committee's deciding sentences: the closed-class cues
+    of the yes/no verdict (support, doubt, negation, contrast, condition) and the sentences'
+    mean e5 vector (stored at ingest), which carries the position in words the cues miss."""
+    row = {
+        "support": min(len(SUPPORT.findall(quote)), 3) / 3,
+        "doubt": min(len(DOUBT.findall(quote)), 3) / 3,
+        "negation": min(len(NEGATION.findall(quote)), 3) / 3,
+        "contrast": float(bool(CONTRAST.search(quote))),
+        "condition": float(bool(CONDITION.search(quote))),
+        "length": log1p(len(quote.split())),
+        "has_vector": float(vector is not None),
+    }
+    vec = np.zeros(STANCE_DIMS) if vector is None else np.asarray(vector, dtype=np.float64)[:STANCE_DIMS]
+    row.update({f"v{i:03d}": float(x) for i, x in enumerate(vec)})
+    return row

@@ -42,6 +42,16 @@ from rag.evidence import (
 )
 from rag.features import answerable_row, measures, sentence_row, text_traits, type_match, verdict_row
 from rag.hybrid import HybridRetriever, lexical_text
+from rag.overview import (
+    CommitteeEvidence,
+    MeasureInfo,
+    Overview,
+    build_overview,
+    committee_evidence,
+    compilations,
+    list_measures,
+    overview_plan,
+)
 from rag.query import QueryPlan, plan
 from rag.types import (
     Answer,
@@ -217,6 +227,26 @@ class RagPipeline:
         for i, part in enumerate(parts):
             yield part + ("\n" if i < len(parts) - 1 else "")
         yield answer
+
+    # -- remiss overview ---------------------------------------------------------------------
+    def overview(self, query: str, filters: Filters | None = None, doc_id: str | None = None) -> Overview:
+        """Every committee's stance on a measure ("4.3.2") or a topic, with deciding sentences."""
+        qplan = overview_plan(query, self.retriever.snapshot(), filters)
+        qvec = self.retriever.embed_query(qplan.text)
+        return build_overview(self.retriever, self.decisions, qplan, qvec, self._scorer(qplan, qvec), filters, doc_id)
+
+    def overview_evidence(self, query: str, doc_id: str | None = None) -> list[CommitteeEvidence]:
+        """What the overview's models read for each replying committee (``radslag train``)."""
+        snap = self.retriever.snapshot()
+        qplan = overview_plan(query, snap, None)
+        qvec = self.retriever.embed_query(qplan.text)
+        comps = compilations(snap)
+        doc = doc_id or (comps[0].doc_id if comps else "")
+        return committee_evidence(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec), doc)
+
+    def measures(self, filters: Filters | None = None) -> list[MeasureInfo]:
+        """The measures the compilation's replies discuss, with the committees naming each."""
+        return list_measures(self.retriever.snapshot(), filters)
 
     # -- training support ------------------------------------------------------------------
     def trace(self, question: str, history: list[ChatTurn] | None = None) -> dict[str, Any]:

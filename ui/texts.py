@@ -13,6 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sv": {
         "header": "# Rådslag\nFråga om nämndernas svar och remisser. Varje påstående i svaret hänvisar till en källa, t.ex. [1].",
         "language": "Språk",
+        "ask_tab": "Fråga",
         "chat": "Samtal",
         "question": "Fråga",
         "placeholder": "Skriv en fråga, t.ex. Vilka nämnder vill att facilitatorer samordnas centralt?",
@@ -35,6 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "header": "# Rådslag\nAsk about the committees' replies. Every claim in an answer refers to a source, e.g. [1].",
         "language": "Language",
+        "ask_tab": "Ask",
         "chat": "Conversation",
         "question": "Question",
         "placeholder": "Type a question, e.g. Which committees mention KTH in their replies?",

@@ -7,13 +7,15 @@ import gradio as gr
 from radslag.components import Components
 from radslag.settings import Settings
 from ui.handlers import Handlers
+from ui.overview_tab import CSS as OVERVIEW_CSS
+from ui.overview_tab import build_overview_tab
 from ui.texts import EXAMPLES, LANGUAGES, t
 
 WORKSPACE_CSS = """
 .rs-context { white-space: pre-wrap; max-height: 28rem; overflow-y: auto; padding: .75rem;
   border: 1px solid var(--border-color-primary); border-radius: 6px; line-height: 1.5; }
 .rs-context mark { background: #ffe066; color: #1b1b1b; padding: 0 .1em; }
-"""
+""" + OVERVIEW_CSS
 
 
 def build_workspace(components: Components, settings: Settings | None = None) -> gr.Blocks:
@@ -25,7 +27,7 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
         with gr.Row():
             header = gr.Markdown(t(lang0, "header"))
             language = gr.Radio(list(LANGUAGES), value="Svenska", label=t(lang0, "language"), scale=0, min_width=220)
-        with gr.Row():
+        with gr.Tab(t(lang0, "ask_tab"), elem_id="rs-ask-tab"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=None)
                 question = gr.Textbox(
@@ -45,6 +47,8 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
                 )
                 passage = gr.HTML(label=t(lang0, "passage"), elem_id="rs-passage")
                 export = gr.Code("", language="markdown", label=t(lang0, "export"), interactive=False, elem_id="rs-export")
+
+        build_overview_tab(components, lang)
 
         ask_inputs = [question, chat, committees, documents, lang]
         ask_outputs = [chat, question, sources, passage, export, answer]

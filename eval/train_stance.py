@@ -1,0 +1,136 @@
+"""Fit the remiss overview's two decisions on the stance gold set's train pairs.
+
+- ``addressed``: is a committee's best evidence for a measure about it? One row per replying
+  committee and measure, asked twice — by the measure's number and wording, and by its
+  wording alone as a free-text topic — so the model serves both kinds of overview.
+- ``stance``: which of the four text stances its deciding sentences take. Rows come from the
+  sentences the overview itself chooses (what the model will see) and from the gold quotes
+  (what a correct choice looks like).
+
+Labels are the gold set's; features are computed by the pipeline (``overview_evidence``).
+Validation pairs are never read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from eval.bank import load
+from eval.matching import overlap
+from rag.decisions import Decisions
+from rag.features import stance_row
+from rag.overview import TEXT_STANCES
+from rag.pipeline import RagPipeline
+from rag.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+STANCE_GOLD = Path(__file__).resolve().parent / "data" / "stance.jsonl"
+#: Regularisation (cross-validated on train, folds by committee).
+ADDRESSED_C = 0.3
+STANCE_C = 0.05
+
+
+def addressed_model() -> Pipeline:
+    return Pipeline([("scale", StandardScaler()), ("model", LogisticRegression(C=ADDRESSED_C, max_iter=5000))])
+
+
+def stance_model() -> Pipeline:
+    # Balanced: "negative" and "mentions" are rarer than "positive", and an overview that
+    # only ever says positive is worthless to the official compiling the remiss.
+    return Pipeline([
+        ("scale", StandardScaler()),
+        ("model", LogisticRegression(C=STANCE_C, max_iter=5000, class_weight="balanced")),
+    ])
+
+
+def _rows(path: Path) -> list[dict]:
+    return [r for r in load(path) if r["split"] == "train"]
+
+
+def _quote_row(pipeline: RagPipeline, quotes: list[str]) -> dict[str, float]:
+    sents = [s for q in quotes for s in split_sentences(q)] or quotes
+    vectors = pipeline.retriever.embedder.embed_passages(sents)
+    return stance_row(" ".join(quotes), np.asarray(vectors).mean(axis=0))
+
+
+def tables(pipeline: RagPipeline, rows: list[dict]) -> dict[str, Any]:
+    """Feature rows and labels of both models, grouped by committee (for cross-validation)."""
+    by_measure: dict[str, dict[str, dict]] = {}
+    wording: dict[str, str] = {}
+    for r in rows:
+        by_measure.setdefault(r["measure"], {})[r["committee"]] = r
+        wording[r["measure"]] = r["measure_text"]
+    # Folds group by committee: validation is other committees' replies, so cross-validation
+    # on train must also test on replies the model never saw.
+    committees = sorted({r["committee"] for r in rows})
+    addr_x, addr_y, addr_g, st_x, st_y, st_g = [], [], [], [], [], []
+    for measure, gold in sorted(by_measure.items()):
+        for query in (measure, wording[measure]):
+            for ev in pipeline.overview_evidence(query):
+                row = gold.get(ev.committee)
+                if row is None or row["stance"] == "reply_missing":
+                    continue
+                addr_x.append(ev.addressed)
+                addr_y.append(int(row["stance"] != "not_addressed"))
+                addr_g.append(committees.index(ev.committee))
+                if query == measure and row["stance"] in TEXT_STANCES:
+                    chosen = " ".join(ev.evidence.sentences)
+                    if any(overlap(q, chosen) >= 0.5 or overlap(chosen, q) >= 0.5 for q in row["quote"]):
+                        st_x.append(ev.stance)
+                        st_y.append(row["stance"])
+                        st_g.append(committees.index(ev.committee))
+        for row in gold.values():
+            if row["stance"] in TEXT_STANCES:
+                st_x.append(_quote_row(pipeline, row["quote"]))
+                st_y.append(row["stance"])
+                st_g.append(committees.index(row["committee"]))
+    return {"addressed": (addr_x, np.array(addr_y), np.array(addr_g)), "stance": (st_x, np.array(st_y), np.array(st_g))}
+
+
+def _matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
+    return np.array([[float(r.get(n, 0.0)) for n in names] for r in rows], dtype=np.float64)
+
+
+def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """The threshold with the best out-of-fold accuracy (folds by committee)."""
+    folds = min(5, len(set(groups.tolist())))
+    p = cross_val_predict(addressed_model(), x, y, cv=GroupKFold(n_splits=folds), groups=groups, method="predict_proba")[:, 1]
+    grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
+    scored = [(float(((p >= t) == (y == 1)).mean()), -abs(float(t) - 0.5), float(t)) for t in grid]
+    best = max(scored)
+    return best[2], round(best[0], 4)
+
+
+def fit_stance(pipeline: RagPipeline, decisions: Decisions, gold: Path = STANCE_GOLD) -> dict[str, Any]:
+    """Fit ``addressed`` and ``stance`` into ``decisions`` (in place); return figures."""
+    rows = _rows(gold)
+    t = tables(pipeline, rows)
+    ax_rows, ay, ag = t["addressed"]
+    sx_rows, sy, sg = t["stance"]
+    decisions.features["addressed"] = sorted(ax_rows[0])
+    decisions.features["stance"] = sorted(sx_rows[0])
+    ax = _matrix(ax_rows, decisions.features["addressed"])
+    sx = _matrix(sx_rows, decisions.features["stance"])
+    decisions.addressed = addressed_model().fit(ax, ay)
+    threshold, oof_acc = _best_threshold(ax, ay, ag)
+    decisions.thresholds["addressed"] = threshold
+    decisions.stance = stance_model().fit(sx, sy)
+    folds = min(5, len(set(sg.tolist())))
+    pred = cross_val_predict(stance_model(), sx, sy, cv=GroupKFold(n_splits=folds), groups=sg)
+    report = {
+        "pairs": len(rows),
+        "addressed": {"n": len(ay), "addressed": int(ay.sum()), "threshold": threshold, "cv_accuracy": oof_acc},
+        "stance": {"n": len(sy), "classes": dict(Counter(sy.tolist())), "cv_accuracy": round(float((pred == sy).mean()), 4)},
+    }
+    log.info("stance models: %s", report)
+    return report

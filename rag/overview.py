@@ -1,0 +1,242 @@
+"""Remiss overview: every committee's stance on one measure or topic, with the deciding sentences.
+
+A remiss compilation holds some thirty committees' replies, each taking positions on numbered
+measures ("4.3.2"). For a measure (or a free-text proposal) every committee of the compilation
+gets one row:
+
+- ``reply_missing`` from the index's metadata (flagged at ingest);
+- otherwise the committee's best evidence is found exactly as for "which committees …"
+  questions (:func:`rag.aggregate.committee_candidates`: the sentence ranker over each
+  committee's own passages, a measure number in the text counting as a strong hint);
+- a learned *addressed* model decides whether that evidence is about the measure at all
+  (``not_addressed`` otherwise);
+- a learned *stance* model reads the one or two deciding sentences (closed-class cues and
+  their e5 vectors, stored at ingest) and chooses positive / positive with conditions /
+  doubtful or negative / mentions without a position.
+
+Both models are trained on the stance gold set's train pairs by ``radslag train``
+(:mod:`eval.train_stance`). Nothing here names a committee, a measure or a topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.aggregate import SentenceScorer, committee_candidates
+from rag.answer import Evidence
+from rag.decisions import Decisions
+from rag.evidence import passage_sentences
+from rag.features import stance_row
+from rag.hybrid import HybridRetriever, Snapshot
+from rag.query import QueryPlan
+from rag.text import detect_language
+from rag.types import Filters
+
+#: The stances of an overview row, in the order an overview sorts them.
+STANCES = ("positive", "positive_conditions", "negative", "mentions", "not_addressed", "reply_missing")
+TEXT_STANCES = STANCES[:4]
+
+_MEASURE_QUERY = re.compile(r"^\s*(?:åtgärd|measure|förslag|proposal)?\s*(\d+(?:\.\d+){1,3})\s*$", re.IGNORECASE)
+
+
+def measure_of(query: str) -> str | None:
+    """The measure number a query consists of ("4.3.2", "åtgärd 4.3.2"), else None (a topic)."""
+    m = _MEASURE_QUERY.match(query)
+    return m.group(1) if m else None
+
+
+def _number(measure: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\d.]){re.escape(measure)}(?![\d]|\.\d)")
+
+
+@dataclass
+class OverviewRow:
+    committee: str
+    group: str  # the compilation's group heading ("Stadsdelsförvaltningar")
+    stance: str
+    confidence: float  # the deciding models' joint probability for this row
+    evidence: Evidence | None = None  # the deciding sentences and their passage
+
+
+@dataclass
+class Overview:
+    query: str
+    measure: str | None
+    measure_text: str  # the measure as the documents word it ("" for a topic, or when not found)
+    doc_id: str
+    title: str
+    rows: list[OverviewRow] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        got = Counter(r.stance for r in self.rows)
+        return {s: got.get(s, 0) for s in STANCES}
+
+
+@dataclass
+class MeasureInfo:
+    measure: str
+    text: str
+    committees: list[str]
+
+
+@dataclass
+class Compilation:
+    """The document with committee replies that an overview covers: its committees in order."""
+
+    doc_id: str
+    title: str
+    committees: list[tuple[str, str, bool]]  # (committee, group, reply missing)
+
+
+def compilations(snap: Snapshot, filters: Filters | None = None) -> list[Compilation]:
+    """Documents holding committee replies, the one with most committees first."""
+    mask = snap.mask(filters)
+    per_doc: dict[str, dict[str, tuple[str, bool]]] = {}
+    titles: dict[str, str] = {}
+    for i, m in enumerate(snap.metas):
+        committee = m.get("committee")
+        if not committee or (mask is not None and not mask[i]):
+            continue
+        doc = str(m.get("doc_id", ""))
+        titles.setdefault(doc, str(m.get("title", "")))
+        group = str(m.get("section_path", "")).split(" > ")[0]
+        seen = per_doc.setdefault(doc, {})
+        if committee not in seen:
+            seen[str(committee)] = (group, bool(m.get("reply_missing")))
+    out = [Compilation(d, titles[d], [(c, g, miss) for c, (g, miss) in cs.items()]) for d, cs in per_doc.items()]
+    return sorted(out, key=lambda c: (-len(c.committees), c.doc_id))
+
+
+def measure_wording(snap: Snapshot, measure: str, mask: np.ndarray | None) -> str:
+    """How the documents word a measure: the text after its number where a reply quotes it
+    ("4.3.2 Åtgärd: Utred möjligheten …"), up to the end of that sentence."""
+    # The wording ends at the sentence's end or where the next measure's number starts.
+    pattern = re.compile(rf"(?<![\d.]){re.escape(measure)}\s+(?:Åtgärd:\s*)?([A-ZÅÄÖ](?:(?!\s\d+\.\d)[^.?!]){{10,240}})")
+    found: list[tuple[int, str]] = []
+    for i, text in enumerate(snap.texts):
+        if mask is not None and not mask[i]:
+            continue
+        for m in pattern.finditer(text):
+            wording = " ".join(m.group(1).split())
+            # The commission's own wording is introduced as "Åtgärd:"; prefer it.
+            found.append((0 if "Åtgärd:" in m.group(0) else 1, wording))
+    # Replies that run on without a full stop make longer matches: the shortest is the wording.
+    return min(found, key=lambda f: (f[0], len(f[1])))[1] if found else ""
+
+
+def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[MeasureInfo]:
+    """Every measure number the compilation's replies discuss, with the committees that name it."""
+    mask = snap.mask(filters)
+    comps = compilations(snap, filters)
+    if not comps:
+        return []
+    doc = comps[0].doc_id
+    by_measure: dict[str, set[str]] = {}
+    for i, (text, m) in enumerate(zip(snap.texts, snap.metas, strict=True)):
+        if m.get("doc_id") != doc or not m.get("committee") or (mask is not None and not mask[i]):
+            continue
+        numbers = set(re.findall(r"(?<![\d.])(\d\.\d\.\d)(?![\d]|\.\d)", f"{m.get('section_path', '')} {text}"))
+        for n in numbers:
+            by_measure.setdefault(n, set()).add(str(m["committee"]))
+    key = lambda n: tuple(int(x) for x in n.split("."))  # noqa: E731
+    return [MeasureInfo(n, measure_wording(snap, n, mask), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: key(x[0]))]
+
+
+def _deciding(snap: Snapshot, ev: Evidence) -> tuple[list[str], np.ndarray | None]:
+    """The one or two deciding sentences of a committee's window — its best sentence and the
+    one after it (a reply often names the measure in one sentence and takes its stance in the
+    next) — and their mean stored e5 vector."""
+    p = ev.passage
+    sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
+    idx = [sents.index(s) for s in ev.sentences if s in sents]
+    if not idx:
+        return ev.sentences[:2], None
+    chosen = idx[:2] if len(idx) <= 2 else idx[1:3]
+    vectors = snap.sentence_vectors.get(p.id)
+    vec = vectors[chosen].mean(axis=0) if vectors is not None and len(vectors) == len(sents) else None
+    return [sents[i] for i in chosen], vec
+
+
+@dataclass
+class CommitteeEvidence:
+    """What the overview's models see for one committee (also the training input)."""
+
+    committee: str
+    evidence: Evidence
+    addressed: dict[str, float]
+    stance: dict[str, float]
+
+
+def overview_plan(query: str, snap: Snapshot, filters: Filters | None) -> QueryPlan:
+    """What the overview searches with: a measure's number and its wording, or the topic."""
+    measure = measure_of(query)
+    text = f"{measure} {measure_wording(snap, measure, snap.mask(filters))}".strip() if measure else query.strip()
+    return QueryPlan(text=text, original=query, language=detect_language(query), kind="committees")
+
+
+def committee_evidence(
+    retriever: HybridRetriever,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    filters: Filters | None,
+    scorer: SentenceScorer | None,
+    doc_id: str,
+) -> list[CommitteeEvidence]:
+    """Every replying committee's best evidence for the query, with the models' features."""
+    scope = (filters or Filters()).model_copy(update={"doc_id": [doc_id]})
+    candidates, _ = committee_candidates(retriever, qplan, qvec, scope, scorer)
+    snap = retriever.snapshot()
+    measure = measure_of(qplan.original)
+    number = _number(measure) if measure else None
+    out = []
+    for c in candidates:
+        p = c.window.passage
+        sentences, vec = _deciding(snap, Evidence(p, c.window.quote))
+        ev = Evidence(p, sentences, label=c.committee, alternates=c.window.alternates)
+        in_passage = bool(number and number.search(f"{p.meta.get('section_path', '')} {p.text}"))
+        in_quote = bool(number and number.search(" ".join(sentences)))
+        addressed = dict(c.features, measure_in_passage=float(in_passage), measure_in_quote=float(in_quote))
+        out.append(CommitteeEvidence(c.committee, ev, addressed, stance_row(" ".join(sentences), vec)))
+    return out
+
+
+def build_overview(
+    retriever: HybridRetriever,
+    decisions: Decisions,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    scorer: SentenceScorer | None,
+    filters: Filters | None = None,
+    doc_id: str | None = None,
+) -> Overview:
+    """The overview of ``qplan`` (from :func:`overview_plan`) over one compilation."""
+    snap = retriever.snapshot()
+    comps = compilations(snap, filters)
+    comp = next((c for c in comps if c.doc_id == doc_id), None) if doc_id else (comps[0] if comps else None)
+    measure = measure_of(qplan.original)
+    wording = qplan.text[len(measure) :].strip() if measure else ""
+    if comp is None:
+        return Overview(qplan.original, measure, wording, doc_id or "", "")
+    found = {e.committee: e for e in committee_evidence(retriever, qplan, qvec, filters, scorer, comp.doc_id)}
+    rows_in = [found[c] for c, _, missing in comp.committees if not missing and c in found]
+    p_addr = decisions.p_addressed([e.addressed for e in rows_in])
+    stances, p_stance = decisions.stances([e.stance for e in rows_in])
+    decided = {e.committee: (pa, st, ps) for e, pa, st, ps in zip(rows_in, p_addr, stances, p_stance, strict=True)}
+    threshold = decisions.thresholds.get("addressed", 0.5)
+    rows = []
+    for committee, group, missing in comp.committees:
+        if missing:
+            rows.append(OverviewRow(committee, group, "reply_missing", 1.0))
+        elif committee not in decided:
+            rows.append(OverviewRow(committee, group, "not_addressed", 1.0))
+        else:
+            pa, st, ps = decided[committee]
+            if pa < threshold:
+                rows.append(OverviewRow(committee, group, "not_addressed", round(1.0 - float(pa), 3)))
+            else:
+                rows.append(OverviewRow(committee, group, st, round(float(pa * ps), 3), found[committee].evidence))
+    return Overview(qplan.original, measure, wording, comp.doc_id, comp.title, rows)

@@ -1,0 +1,142 @@
+"""The workspace's remiss overview tab: a measure or topic in, every committee's stance out.
+
+The table is plain, escaped HTML (document text is text); a committee chosen below it opens
+its deciding passage in context, as sources do in the chat tab.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from radslag.components import Components
+from rag.overview import STANCES
+from rag.overview_report import STANCE_LABELS, OverviewReport, markdown, to_report, xlsx_bytes
+from ui.render import passage_html
+
+log = logging.getLogger(__name__)
+
+TEXTS = {
+    "sv": {
+        "tab": "Remissöversikt", "query": "Åtgärd eller förslag", "placeholder": "t.ex. 4.3.2 eller facilitatorer samordnas centralt",
+        "measures": "Åtgärder i sammanställningen", "run": "Visa översikt", "stances": "Visa ställningstaganden",
+        "group": "Grupp", "all": "Alla", "open": "Öppna en nämnds avgörande stycke", "export": "Exportera (Markdown)",
+        "xlsx": "Excel-fil", "caption": "Nämndernas ställningstaganden till", "empty": "Skriv ett åtgärdsnummer eller ett förslag.",
+        "error": "Översikten kunde inte tas fram. Försök igen.",
+        "head": ("Nämnd", "Grupp", "Ställningstagande", "Säkerhet", "Avgörande meningar"),
+    },
+    "en": {
+        "tab": "Remiss overview", "query": "Measure or proposal", "placeholder": "e.g. 4.3.2 or facilitatorer samordnas centralt",
+        "measures": "Measures in the compilation", "run": "Show overview", "stances": "Show stances",
+        "group": "Group", "all": "All", "open": "Open a committee's deciding passage", "export": "Export (Markdown)",
+        "xlsx": "Excel file", "caption": "The committees' stances on", "empty": "Type a measure number or a proposal.",
+        "error": "The overview could not be built. Try again.",
+        "head": ("Committee", "Group", "Stance", "Confidence", "Deciding sentences"),
+    },
+}  # fmt: skip
+
+CSS = """
+.rs-ov-table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+.rs-ov-table caption { text-align: left; font-weight: 600; padding: .25rem 0 .5rem; }
+.rs-ov-table th, .rs-ov-table td { border: 1px solid var(--border-color-primary); padding: .35rem .5rem; vertical-align: top; text-align: left; }
+.rs-ov-table td.rs-stance { white-space: nowrap; font-weight: 600; }
+"""
+
+
+def table_html(report: OverviewReport | None, stances: list[str], group: str, lang: str) -> str:
+    """The overview as an accessible table; every cell's text escaped."""
+    tx = TEXTS[lang]
+    if report is None:
+        return f"<p>{html.escape(tx['empty'])}</p>"
+    rows = [r for r in report.rows if (not stances or r.stance in stances) and (group in ("", tx["all"]) or r.group == group)]
+    subject = report.measure or report.query
+    caption = f"{tx['caption']} {subject}" + (f": {report.measure_text}" if report.measure_text else "")
+    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in tx["head"])
+    body = "".join(
+        "<tr>"
+        f"<th scope='row'>{html.escape(r.committee)}</th><td>{html.escape(r.group)}</td>"
+        f"<td class='rs-stance' data-stance='{html.escape(r.stance)}'>{html.escape(STANCE_LABELS[lang][r.stance])}</td>"
+        f"<td>{r.confidence:.2f}</td><td>{html.escape(' '.join(r.sentences))}</td>"
+        "</tr>"
+        for r in rows
+    )
+    return f"<table class='rs-ov-table'><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class OverviewHandlers:
+    def __init__(self, components: Components) -> None:
+        self.components = components
+
+    def measure_choices(self) -> Any:
+        measures = self.components.pipeline.measures()
+        return gr.update(choices=[(f"{m.measure} {m.text}"[:120], m.measure) for m in measures])
+
+    def run(self, query: str, stances: list[str], group: str, lang: str) -> tuple[Any, ...]:
+        query = (query or "").strip()
+        if not query:
+            return None, table_html(None, stances, group, lang), gr.update(choices=[], value=None), "", "", None, gr.update()
+        try:
+            report = to_report(self.components.pipeline.overview(query), lang)
+        except Exception:
+            log.exception("overview failed in the workspace")
+            return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", None, gr.update()
+        opened = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
+        groups = [TEXTS[lang]["all"], *sorted({r.group for r in report.rows})]
+        path = Path(tempfile.mkdtemp(prefix="radslag-overview-")) / f"remiss-{report.measure or 'overview'}.xlsx"
+        path.write_bytes(xlsx_bytes(report, lang))
+        return (
+            report.model_dump(), table_html(report, stances, group, lang), gr.update(choices=opened, value=None), "",
+            markdown(report, lang), str(path), gr.update(choices=groups),
+        )
+
+    @staticmethod
+    def refilter(report: dict[str, Any] | None, stances: list[str], group: str, lang: str) -> str:
+        return table_html(OverviewReport(**report) if report else None, stances, group, lang)
+
+    def open_row(self, committee: str | None, report: dict[str, Any] | None, lang: str) -> str:
+        if not committee or not report:
+            return ""
+        row = next((r for r in report["rows"] if r["committee"] == committee and r.get("citation")), None)
+        if row is None:
+            return ""
+        cite = row["citation"]
+        return passage_html(cite, self.components.documents.text(cite["doc_id"]), lang)
+
+
+def build_overview_tab(components: Components, lang: gr.State) -> gr.Tab:
+    """The tab's components and events (inside the workspace's Blocks)."""
+    h = OverviewHandlers(components)
+    tx = TEXTS["sv"]
+    with gr.Tab(tx["tab"], elem_id="rs-ov-tab") as tab:
+        report = gr.State(None)
+        with gr.Row():
+            query = gr.Textbox(label=tx["query"], placeholder=tx["placeholder"], elem_id="rs-ov-query", scale=3)
+            measures = gr.Dropdown([], label=tx["measures"], elem_id="rs-ov-measures", scale=2)
+        with gr.Row():
+            run = gr.Button(tx["run"], variant="primary", elem_id="rs-ov-run", scale=0)
+            stances = gr.CheckboxGroup(
+                [(STANCE_LABELS["sv"][s], s) for s in STANCES], label=tx["stances"], elem_id="rs-ov-stances", scale=3
+            )
+            group = gr.Dropdown([tx["all"]], value=tx["all"], label=tx["group"], elem_id="rs-ov-group", scale=1)
+        table = gr.HTML(table_html(None, [], "", "sv"), elem_id="rs-ov-table")
+        with gr.Row():
+            with gr.Column(scale=2):
+                opened = gr.Radio([], label=tx["open"], elem_id="rs-ov-open")
+                passage = gr.HTML(elem_id="rs-ov-passage")
+            with gr.Column(scale=2):
+                export = gr.Code("", language="markdown", label=tx["export"], interactive=False, elem_id="rs-ov-export")
+                xlsx = gr.File(label=tx["xlsx"], interactive=False, elem_id="rs-ov-xlsx")
+        outputs = [report, table, opened, passage, export, xlsx, group]
+        run.click(h.run, [query, stances, group, lang], outputs)
+        query.submit(h.run, [query, stances, group, lang], outputs)
+        measures.change(lambda m: m or gr.update(), measures, query).then(h.run, [query, stances, group, lang], outputs)
+        stances.change(h.refilter, [report, stances, group, lang], table)
+        group.change(h.refilter, [report, stances, group, lang], table)
+        opened.change(h.open_row, [opened, report, lang], passage)
+        tab.select(h.measure_choices, None, measures)
+    return tab
