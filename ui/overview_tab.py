@@ -45,6 +45,9 @@ CSS = """
 .rs-ov-table caption { text-align: left; font-weight: 600; padding: .25rem 0 .5rem; }
 .rs-ov-table th, .rs-ov-table td { border: 1px solid var(--border-color-primary); padding: .35rem .5rem; vertical-align: top; text-align: left; }
 .rs-ov-table td.rs-stance { white-space: nowrap; font-weight: 600; }
+/* The theme's primary orange under white text fails WCAG AA contrast (axe). */
+input.subdued { color: #4b5563 !important; }  /* an empty dropdown's hint text, same reason */
+button.primary, button.primary:hover { background: #1d4ed8 !important; color: #ffffff !important; border-color: #1d4ed8 !important; }
 """
 
 
@@ -79,19 +82,19 @@ class OverviewHandlers:
     def run(self, query: str, stances: list[str], group: str, lang: str) -> tuple[Any, ...]:
         query = (query or "").strip()
         if not query:
-            return None, table_html(None, stances, group, lang), gr.update(choices=[], value=None), "", "", None, gr.update()
+            return None, table_html(None, stances, group, lang), gr.update(choices=[], value=None), "", "", gr.update(value=None), gr.update()
         try:
             report = to_report(self.components.pipeline.overview(query), lang)
         except Exception:
             log.exception("overview failed in the workspace")
-            return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", None, gr.update()
+            return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", gr.update(value=None), gr.update()
         opened = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
         groups = [TEXTS[lang]["all"], *sorted({r.group for r in report.rows})]
         path = Path(tempfile.mkdtemp(prefix="radslag-overview-")) / f"remiss-{report.measure or 'overview'}.xlsx"
         path.write_bytes(xlsx_bytes(report, lang))
         return (
             report.model_dump(), table_html(report, stances, group, lang), gr.update(choices=opened, value=None), "",
-            markdown(report, lang), str(path), gr.update(choices=groups),
+            markdown(report, lang), gr.update(value=str(path)), gr.update(choices=groups),
         )
 
     @staticmethod
@@ -129,8 +132,8 @@ def build_overview_tab(components: Components, lang: gr.State) -> gr.Tab:
                 opened = gr.Radio([], label=tx["open"], elem_id="rs-ov-open")
                 passage = gr.HTML(elem_id="rs-ov-passage")
             with gr.Column(scale=2):
-                export = gr.Code("", language="markdown", label=tx["export"], interactive=False, elem_id="rs-ov-export")
-                xlsx = gr.File(label=tx["xlsx"], interactive=False, elem_id="rs-ov-xlsx")
+                export = gr.Textbox("", label=tx["export"], lines=8, max_lines=20, interactive=False, elem_id="rs-ov-export")
+                xlsx = gr.DownloadButton(tx["xlsx"], value=None, elem_id="rs-ov-xlsx")
         outputs = [report, table, opened, passage, export, xlsx, group]
         run.click(h.run, [query, stances, group, lang], outputs)
         query.submit(h.run, [query, stances, group, lang], outputs)

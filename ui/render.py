@@ -29,7 +29,7 @@ def passage_html(c: dict[str, Any], doc_text: str | None, lang: str) -> str:
     else:  # no offsets: show the passage alone
         before, passage, after = "", str(c.get("text", "")), ""
     return (
-        f"<div class='rs-passage'>{head}<div class='rs-context'>{html.escape(before)}"
+        f"<div class='rs-passage'>{head}<div class='rs-context' tabindex='0'>{html.escape(before)}"
         f"<mark>{html.escape(passage)}</mark>{html.escape(after)}</div></div>"
     )
 
