@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from eval.gold import load_gold
 from eval.scale import STAGES, Corpus, scale_point
 from ingest.pipeline import DocumentRegistry, Ingestor, expand_paths
@@ -47,6 +49,29 @@ def ingest_throughput(ingestor: Ingestor, corpus_dir: Path, sample: int = ENCODE
             "share_of_ceiling": round((chunks / seconds) / (len(texts) / encode_s), 3)}
 
 
+def overview_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, rounds: int = 2) -> dict[str, Any]:
+    """Warm wall time of a remiss overview over every committee of the compilation: each
+    measure the replies name, and the same measures' wordings as free-text topics."""
+    from rag.hybrid import HybridRetriever, registry_fingerprint
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
+    measures = pipeline.measures()
+    queries = [m.measure for m in measures] + [m.text for m in measures if m.text][:10]
+    if not queries:
+        return {"n": 0}
+    pipeline.overview(queries[0])  # warm: snapshot, models
+    times, committees = [], 0
+    for _ in range(rounds):
+        for q in queries:
+            t0 = time.perf_counter()
+            committees = max(committees, len(pipeline.overview(q).rows))
+            times.append(time.perf_counter() - t0)
+    arr = np.array(times)
+    return {"n": len(times), "committees": committees, "p50_s": round(float(np.percentile(arr, 50)), 4),
+            "p95_s": round(float(np.percentile(arr, 95)), 4), "max_s": round(float(arr.max()), 4)}
+
+
 def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
     from radslag.components import Components
 
@@ -65,6 +90,7 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
         ingestor = Ingestor(store, docs, embedder, settings.embedding.batch_size)
         result["ingest"] = ingest_throughput(ingestor, settings.corpus_dir)
         result["rss_mb"]["after_ingest"] = peak_rss_mb()
+        result["overview"] = overview_latency(store, docs, embedder)
         corpus = Corpus.read(store)
         result["scale"] = []
         for factor in factors:
@@ -117,6 +143,12 @@ def print_tables(result: dict[str, Any], out: Path) -> None:
         f"of the model ceiling. Peak RSS {result['rss_mb']['peak']:.0f} MB. Wall {result['wall_s']:.0f}s. "
         f"Load average {result['loadavg_start'][0]:.1f} → {result['loadavg_end'][0]:.1f} on {result['cpus']} CPUs."
     )
+    ov = result.get("overview") or {}
+    if ov.get("n"):
+        console.print(
+            f"Remiss overview ({ov['committees']} committees, {ov['n']} warm runs): p50 {ov['p50_s'] * 1000:.0f} ms, "
+            f"p95 {ov['p95_s'] * 1000:.0f} ms, max {ov['max_s'] * 1000:.0f} ms."
+        )
     table = Table(title="Warm query latency, p50 / p95 ms per stage")
     for col in ("index (chunks)", "questions", "n", *STAGES, "build s", "snapshot s"):
         table.add_column(col, justify="right", no_wrap=True)
