@@ -10,13 +10,14 @@ import pytest
 
 from eval.gold import load_gold
 from eval.train import BANK, answer_type_label, kind_label, missing_reply_sections, train
+from eval.train_stance import STANCE_GOLD
 from rag.decisions import DEFAULT_PATH, load_decisions
 
 
 @pytest.fixture(scope="module")
 def trained(components, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("decisions") / "decisions.joblib"
-    report = train(components, BANK, out)
+    report = train(components, BANK, out, STANCE_GOLD)
     return report, load_decisions(out)
 
 
@@ -29,6 +30,10 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
     assert report["kind"]["cv_accuracy"] > 0.5
     assert report["sentence"]["top1"] > 0.4
     assert 0.0 < decisions.thresholds["member"] < 1.0 and 0.0 < decisions.thresholds["answerable"] < 1.0
+    # The remiss overview's models, from the stance gold set's train pairs only.
+    assert decisions.features["addressed"] and decisions.features["stance"]
+    assert report["overview"]["pairs"] == 288 and report["overview"]["addressed"]["cv_accuracy"] > 0.8
+    assert set(decisions.stance.classes_) <= {"positive", "positive_conditions", "negative", "mentions"}
 
 
 def test_the_committed_artefact_is_what_training_gives(trained, components) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +45,7 @@ def test_the_committed_artefact_is_what_training_gives(trained, components) -> N
     embed = components.retriever.embed_query
     assert [fresh.kind_of(q, embed(q)) [0] for q in questions] == [committed.kind_of(q, embed(q))[0] for q in questions]
     assert fresh.thresholds == pytest.approx(committed.thresholds, abs=0.051)
-    for model in ("answerable", "sentence", "member", "verdict"):
+    for model in ("answerable", "sentence", "member", "verdict", "addressed"):
         a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
         np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
 
