@@ -1,8 +1,8 @@
 """Fit the remiss overview's two decisions on the stance gold set's train pairs.
 
 - ``addressed``: is a committee's best evidence for a measure about it? One row per replying
-  committee and measure, asked twice — by the measure's number and wording, and by its
-  wording alone as a free-text topic — so the model serves both kinds of overview.
+  committee, measure and view — by the measure's number and wording, and by its wording
+  alone (as the overview reads a measure, and as a free-text topic is read).
 - ``stance``: which of the four text stances its deciding sentences take. Rows come from the
   sentences the overview itself chooses (what the model will see) and from the gold quotes
   (what a correct choice looks like).
@@ -66,24 +66,24 @@ def _quote_row(pipeline: RagPipeline, quotes: list[str]) -> dict[str, float]:
 def tables(pipeline: RagPipeline, rows: list[dict]) -> dict[str, Any]:
     """Feature rows and labels of both models, grouped by committee (for cross-validation)."""
     by_measure: dict[str, dict[str, dict]] = {}
-    wording: dict[str, str] = {}
     for r in rows:
         by_measure.setdefault(r["measure"], {})[r["committee"]] = r
-        wording[r["measure"]] = r["measure_text"]
     # Folds group by committee: validation is other committees' replies, so cross-validation
     # on train must also test on replies the model never saw.
     committees = sorted({r["committee"] for r in rows})
-    addr_x, addr_y, addr_g, st_x, st_y, st_g = [], [], [], [], [], []
+    addr_x, addr_y, addr_g, addr_pair, st_x, st_y, st_g = [], [], [], [], [], [], []
     for measure, gold in sorted(by_measure.items()):
-        for query in (measure, wording[measure]):
-            for ev in pipeline.overview_evidence(query):
+        # The views the overview reads a measure through (number + wording, wording alone).
+        for view, found in enumerate(pipeline.overview_evidence(measure)):
+            for ev in found:
                 row = gold.get(ev.committee)
                 if row is None or row["stance"] == "reply_missing":
                     continue
                 addr_x.append(ev.addressed)
                 addr_y.append(int(row["stance"] != "not_addressed"))
                 addr_g.append(committees.index(ev.committee))
-                if query == measure and row["stance"] in TEXT_STANCES:
+                addr_pair.append(f"{measure}|{ev.committee}")
+                if view == 0 and row["stance"] in TEXT_STANCES:
                     chosen = " ".join(ev.evidence.sentences)
                     if any(overlap(q, chosen) >= 0.5 or overlap(chosen, q) >= 0.5 for q in row["quote"]):
                         st_x.append(ev.stance)
@@ -94,19 +94,31 @@ def tables(pipeline: RagPipeline, rows: list[dict]) -> dict[str, Any]:
                 st_x.append(_quote_row(pipeline, row["quote"]))
                 st_y.append(row["stance"])
                 st_g.append(committees.index(row["committee"]))
-    return {"addressed": (addr_x, np.array(addr_y), np.array(addr_g)), "stance": (st_x, np.array(st_y), np.array(st_g))}
+    return {
+        "addressed": (addr_x, np.array(addr_y), np.array(addr_g)),
+        "pairs": np.array(addr_pair),
+        "stance": (st_x, np.array(st_y), np.array(st_g)),
+    }
 
 
 def _matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
     return np.array([[float(r.get(n, 0.0)) for n in names] for r in rows], dtype=np.float64)
 
 
-def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
-    """The threshold with the best out-of-fold accuracy (folds by committee)."""
+def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.ndarray) -> tuple[float, float]:
+    """The threshold with the best out-of-fold accuracy (folds by committee), deciding each
+    committee × measure pair as the overview does: by its most confident view."""
     folds = min(5, len(set(groups.tolist())))
     p = cross_val_predict(addressed_model(), x, y, cv=GroupKFold(n_splits=folds), groups=groups, method="predict_proba")[:, 1]
+    best_p: dict[str, float] = {}
+    label: dict[str, int] = {}
+    for key, pi, yi in zip(pairs.tolist(), p, y, strict=True):
+        best_p[key] = max(best_p.get(key, 0.0), float(pi))
+        label[key] = int(yi)
+    keys = sorted(best_p)
+    bp, by = np.array([best_p[k] for k in keys]), np.array([label[k] for k in keys])
     grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
-    scored = [(float(((p >= t) == (y == 1)).mean()), -abs(float(t) - 0.5), float(t)) for t in grid]
+    scored = [(float(((bp >= t) == (by == 1)).mean()), -abs(float(t) - 0.5), float(t)) for t in grid]
     best = max(scored)
     return best[2], round(best[0], 4)
 
@@ -122,7 +134,7 @@ def fit_stance(pipeline: RagPipeline, decisions: Decisions, gold: Path = STANCE_
     ax = _matrix(ax_rows, decisions.features["addressed"])
     sx = _matrix(sx_rows, decisions.features["stance"])
     decisions.addressed = addressed_model().fit(ax, ay)
-    threshold, oof_acc = _best_threshold(ax, ay, ag)
+    threshold, oof_acc = _best_threshold(ax, ay, ag, t["pairs"])
     decisions.thresholds["addressed"] = threshold
     decisions.stance = stance_model().fit(sx, sy)
     folds = min(5, len(set(sg.tolist())))

@@ -171,11 +171,20 @@ class CommitteeEvidence:
     stance: dict[str, float]
 
 
-def overview_plan(query: str, snap: Snapshot, filters: Filters | None) -> QueryPlan:
-    """What the overview searches with: a measure's number and its wording, or the topic."""
+def overview_plans(query: str, snap: Snapshot, filters: Filters | None) -> list[QueryPlan]:
+    """What the overview searches with. A topic is searched as written. A measure is searched
+    twice — by its number and wording, and by its wording alone — because a reply may discuss
+    a measure without naming its number; each committee is then read through whichever view
+    finds it addressed more surely."""
     measure = measure_of(query)
-    text = f"{measure} {measure_wording(snap, measure, snap.mask(filters))}".strip() if measure else query.strip()
-    return QueryPlan(text=text, original=query, language=detect_language(query), kind="committees")
+    language = detect_language(query)
+    if not measure:
+        return [QueryPlan(text=query.strip(), original=query, language=language, kind="committees")]
+    wording = measure_wording(snap, measure, snap.mask(filters))
+    plans = [QueryPlan(text=f"{measure} {wording}".strip(), original=query, language=language, kind="committees")]
+    if wording:
+        plans.append(QueryPlan(text=wording, original=wording, language=detect_language(wording), kind="committees"))
+    return plans
 
 
 def committee_evidence(
@@ -204,28 +213,36 @@ def committee_evidence(
     return out
 
 
+#: One way of searching for the overview's subject: its plan, embedding and sentence ranker.
+View = tuple[QueryPlan, np.ndarray, SentenceScorer | None]
+
+
 def build_overview(
     retriever: HybridRetriever,
     decisions: Decisions,
-    qplan: QueryPlan,
-    qvec: np.ndarray,
-    scorer: SentenceScorer | None,
+    views: list[View],
     filters: Filters | None = None,
     doc_id: str | None = None,
 ) -> Overview:
-    """The overview of ``qplan`` (from :func:`overview_plan`) over one compilation."""
+    """The overview over one compilation; ``views`` from :func:`overview_plans` (the first is
+    the query as asked)."""
     snap = retriever.snapshot()
     comps = compilations(snap, filters)
     comp = next((c for c in comps if c.doc_id == doc_id), None) if doc_id else (comps[0] if comps else None)
-    measure = measure_of(qplan.original)
-    wording = qplan.text[len(measure) :].strip() if measure else ""
+    first = views[0][0]
+    measure = measure_of(first.original)
+    wording = first.text[len(measure) :].strip() if measure else ""
     if comp is None:
-        return Overview(qplan.original, measure, wording, doc_id or "", "")
-    found = {e.committee: e for e in committee_evidence(retriever, qplan, qvec, filters, scorer, comp.doc_id)}
-    rows_in = [found[c] for c, _, missing in comp.committees if not missing and c in found]
-    p_addr = decisions.p_addressed([e.addressed for e in rows_in])
-    stances, p_stance = decisions.stances([e.stance for e in rows_in])
-    decided = {e.committee: (pa, st, ps) for e, pa, st, ps in zip(rows_in, p_addr, stances, p_stance, strict=True)}
+        return Overview(first.original, measure, wording, doc_id or "", "")
+    best: dict[str, tuple[float, CommitteeEvidence]] = {}
+    for qplan, qvec, scorer in views:
+        found = committee_evidence(retriever, qplan, qvec, filters, scorer, comp.doc_id)
+        for ev, pa in zip(found, decisions.p_addressed([e.addressed for e in found]), strict=True):
+            if ev.committee not in best or pa > best[ev.committee][0]:
+                best[ev.committee] = (float(pa), ev)
+    chosen = [c for c, _, missing in comp.committees if not missing and c in best]
+    stances, p_stance = decisions.stances([best[c][1].stance for c in chosen])
+    decided = {c: (best[c][0], st, float(ps)) for c, st, ps in zip(chosen, stances, p_stance, strict=True)}
     threshold = decisions.thresholds.get("addressed", 0.5)
     rows = []
     for committee, group, missing in comp.committees:
@@ -236,7 +253,7 @@ def build_overview(
         else:
             pa, st, ps = decided[committee]
             if pa < threshold:
-                rows.append(OverviewRow(committee, group, "not_addressed", round(1.0 - float(pa), 3)))
+                rows.append(OverviewRow(committee, group, "not_addressed", round(1.0 - pa, 3)))
             else:
-                rows.append(OverviewRow(committee, group, st, round(float(pa * ps), 3), found[committee].evidence))
-    return Overview(qplan.original, measure, wording, comp.doc_id, comp.title, rows)
+                rows.append(OverviewRow(committee, group, st, round(pa * ps, 3), best[committee][1].evidence))
+    return Overview(first.original, measure, wording, comp.doc_id, comp.title, rows)

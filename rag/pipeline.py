@@ -50,7 +50,7 @@ from rag.overview import (
     committee_evidence,
     compilations,
     list_measures,
-    overview_plan,
+    overview_plans,
 )
 from rag.query import QueryPlan, plan
 from rag.types import (
@@ -231,18 +231,23 @@ class RagPipeline:
     # -- remiss overview ---------------------------------------------------------------------
     def overview(self, query: str, filters: Filters | None = None, doc_id: str | None = None) -> Overview:
         """Every committee's stance on a measure ("4.3.2") or a topic, with deciding sentences."""
-        qplan = overview_plan(query, self.retriever.snapshot(), filters)
-        qvec = self.retriever.embed_query(qplan.text)
-        return build_overview(self.retriever, self.decisions, qplan, qvec, self._scorer(qplan, qvec), filters, doc_id)
+        views = []
+        for qplan in overview_plans(query, self.retriever.snapshot(), filters):
+            qvec = self.retriever.embed_query(qplan.text)
+            views.append((qplan, qvec, self._scorer(qplan, qvec)))
+        return build_overview(self.retriever, self.decisions, views, filters, doc_id)
 
-    def overview_evidence(self, query: str, doc_id: str | None = None) -> list[CommitteeEvidence]:
-        """What the overview's models read for each replying committee (``radslag train``)."""
+    def overview_evidence(self, query: str, doc_id: str | None = None) -> list[list[CommitteeEvidence]]:
+        """What the overview's models read for each replying committee, per view of the query
+        (``radslag train``)."""
         snap = self.retriever.snapshot()
-        qplan = overview_plan(query, snap, None)
-        qvec = self.retriever.embed_query(qplan.text)
         comps = compilations(snap)
         doc = doc_id or (comps[0].doc_id if comps else "")
-        return committee_evidence(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec), doc)
+        out = []
+        for qplan in overview_plans(query, snap, None):
+            qvec = self.retriever.embed_query(qplan.text)
+            out.append(committee_evidence(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec), doc))
+        return out
 
     def measures(self, filters: Filters | None = None) -> list[MeasureInfo]:
         """The measures the compilation's replies discuss, with the committees naming each."""
