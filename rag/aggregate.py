@@ -90,6 +90,7 @@ class Window:
     score: float = 0.0  # the sentence ranker's score of the best sentence
     sim: float = 0.0  # e5 similarity of the best sentence to the question
     max_sim: float = 0.0  # the committee's most similar sentence
+    best: int = -1  # the best sentence's index among the passage's sentences
 
 
 #: Scores the sentences of one passage: (passage, sentences, coverage scores, e5 similarities,
@@ -122,13 +123,13 @@ def _best_window(
         scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)
         j = int(np.argmax(scores))
         quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]), float(sims.max())))
+        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]), float(sims.max()), j))
     if not hits:
         return None
     hits.sort(key=lambda h: -h[0])
-    _, cov, p, quote, own, score, sim, _ = hits[0]
+    _, cov, p, quote, own, score, sim, _, best = hits[0]
     max_sim = max(h[7] for h in hits)
-    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim)
+    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim, best)
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):

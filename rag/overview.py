@@ -34,7 +34,7 @@ from rag.features import stance_row
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.text import detect_language
-from rag.types import Filters
+from rag.types import Filters, Passage
 
 #: The stances of an overview row, in the order an overview sorts them.
 STANCES = ("positive", "positive_conditions", "negative", "mentions", "not_addressed", "reply_missing")
@@ -146,16 +146,14 @@ def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[Measur
     return [MeasureInfo(n, measure_wording(snap, n, mask), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: key(x[0]))]
 
 
-def _deciding(snap: Snapshot, ev: Evidence) -> tuple[list[str], np.ndarray | None]:
-    """The one or two deciding sentences of a committee's window — its best sentence and the
-    one after it (a reply often names the measure in one sentence and takes its stance in the
-    next) — and their mean stored e5 vector."""
-    p = ev.passage
+def _deciding(snap: Snapshot, p: Passage, best: int, quote: list[str]) -> tuple[list[str], np.ndarray | None]:
+    """The one or two deciding sentences of a committee's window — the ranker's best sentence
+    and the one after it (a reply often names the measure in one sentence and takes its
+    stance in the next) — and their mean stored e5 vector."""
     sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
-    idx = [sents.index(s) for s in ev.sentences if s in sents]
-    if not idx:
-        return ev.sentences[:2], None
-    chosen = idx[:2] if len(idx) <= 2 else idx[1:3]
+    if not 0 <= best < len(sents):
+        return quote[:2], None
+    chosen = [best, best + 1] if best + 1 < len(sents) else [i for i in (best - 1, best) if i >= 0]
     vectors = snap.sentence_vectors.get(p.id)
     vec = vectors[chosen].mean(axis=0) if vectors is not None and len(vectors) == len(sents) else None
     return [sents[i] for i in chosen], vec
@@ -204,7 +202,7 @@ def committee_evidence(
     out = []
     for c in candidates:
         p = c.window.passage
-        sentences, vec = _deciding(snap, Evidence(p, c.window.quote))
+        sentences, vec = _deciding(snap, p, c.window.best, c.window.quote)
         ev = Evidence(p, sentences, label=c.committee, alternates=c.window.alternates)
         in_passage = bool(number and number.search(f"{p.meta.get('section_path', '')} {p.text}"))
         in_quote = bool(number and number.search(" ".join(sentences)))
