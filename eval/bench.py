@@ -72,6 +72,27 @@ def overview_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, r
             "p95_s": round(float(np.percentile(arr, 95)), 4), "max_s": round(float(arr.max()), 4)}
 
 
+def first_part_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, questions: list[str]) -> dict[str, Any]:
+    """Warm time to the first streamed part of an answer (``RagPipeline.stream``, the path of
+    /api/ask/stream and /v1 with stream=true), and to the whole answer, with the offline
+    backend. (With a generative backend the first part is the first checked sentence.)"""
+    from rag.hybrid import HybridRetriever, registry_fingerprint
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
+    list(pipeline.stream(questions[0]))  # warm
+    first, whole = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        got_first = None
+        for _ in pipeline.stream(q):
+            got_first = got_first or time.perf_counter() - t0
+        first.append(got_first or 0.0)
+        whole.append(time.perf_counter() - t0)
+    return {"n": len(first), "first_p50_s": round(float(np.percentile(first, 50)), 4),
+            "first_p95_s": round(float(np.percentile(first, 95)), 4), "whole_p95_s": round(float(np.percentile(whole, 95)), 4)}
+
+
 def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
     from radslag.components import Components
 
@@ -91,6 +112,7 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
         result["ingest"] = ingest_throughput(ingestor, settings.corpus_dir)
         result["rss_mb"]["after_ingest"] = peak_rss_mb()
         result["overview"] = overview_latency(store, docs, embedder)
+        result["first_part"] = first_part_latency(store, docs, embedder, questions)
         corpus = Corpus.read(store)
         result["scale"] = []
         for factor in factors:
@@ -148,6 +170,12 @@ def print_tables(result: dict[str, Any], out: Path) -> None:
         console.print(
             f"Remiss overview ({ov['committees']} committees, {ov['n']} warm runs): p50 {ov['p50_s'] * 1000:.0f} ms, "
             f"p95 {ov['p95_s'] * 1000:.0f} ms, max {ov['max_s'] * 1000:.0f} ms."
+        )
+    fp = result.get("first_part") or {}
+    if fp.get("n"):
+        console.print(
+            f"Streaming ({fp['n']} questions, offline backend): first part p50 {fp['first_p50_s'] * 1000:.0f} ms, "
+            f"p95 {fp['first_p95_s'] * 1000:.0f} ms; whole answer p95 {fp['whole_p95_s'] * 1000:.0f} ms."
         )
     table = Table(title="Warm query latency, p50 / p95 ms per stage")
     for col in ("index (chunks)", "questions", "n", *STAGES, "build s", "snapshot s"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,6 +58,22 @@ class AnswerBackend(Protocol):
     """
 
     def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str: ...
+
+
+class StreamingBackend(AnswerBackend, Protocol):
+    """A backend that can also hand out its text as it is produced (deltas, in order).
+
+    ``compose_stream`` raises :class:`BackendUnavailable` before yielding anything when the
+    endpoint cannot answer, so the caller can fall back to the extractive answer.
+    """
+
+    def compose_stream(
+        self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None
+    ) -> Iterator[str]: ...
+
+
+class BackendUnavailable(RuntimeError):
+    """The generative endpoint failed before producing any text."""
 
 
 def verdict(language: str, no: bool) -> str:
@@ -194,22 +211,48 @@ class OpenAICompatibleBackend:
         self.max_tokens = max_tokens
         self.fallback = ExtractiveComposer()
 
-    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str:
-        if not evidence:
-            return REFUSAL.get(language, REFUSAL["sv"])
+    def _messages(self, question: str, language: str, evidence: list[Evidence]) -> list[dict[str, str]]:
         context = "\n\n".join(
             f"[{n}] ({ev.passage.committee}; {ev.passage.meta.get('section_path', '')})\n{ev.passage.text}"
             for n, ev in enumerate(evidence, start=1)
         )
+        return [
+            {"role": "system", "content": self.SYSTEM.format(language="English" if language == "en" else "Swedish")},
+            {"role": "user", "content": f"Passages:\n{context}\n\nQuestion: {question}"},
+        ]
+
+    def compose_stream(
+        self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None
+    ) -> Iterator[str]:
+        """The model's text as it is generated (unchecked: the pipeline checks each sentence)."""
+        try:
+            stream = self.client.chat.completions.create(
+                model=self.model, temperature=0, max_tokens=self.max_tokens, stream=True,
+                messages=self._messages(question, language, evidence),
+            )  # fmt: skip
+            chunks = iter(stream)
+            first = next(chunks, None)
+        except Exception as exc:  # noqa: BLE001 - any endpoint failure falls back, logged
+            log.warning("LLM backend failed (%s); using the extractive answer", type(exc).__name__)
+            raise BackendUnavailable(str(exc)) from exc
+        if first is not None and first.choices and first.choices[0].delta.content:
+            yield first.choices[0].delta.content
+        try:
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except Exception as exc:  # noqa: BLE001 - a stream cut mid-way ends the text there
+            log.warning("LLM stream ended early (%s)", type(exc).__name__)
+
+    def compose(self, question: str, language: str, evidence: list[Evidence], kind: str, frame: Frame | None = None) -> str:
+        if not evidence:
+            return REFUSAL.get(language, REFUSAL["sv"])
         try:
             resp = self.client.chat.completions.create(
                 model=self.model,
                 temperature=0,
                 max_tokens=self.max_tokens,
-                messages=[
-                    {"role": "system", "content": self.SYSTEM.format(language="English" if language == "en" else "Swedish")},
-                    {"role": "user", "content": f"Passages:\n{context}\n\nQuestion: {question}"},
-                ],
+                messages=self._messages(question, language, evidence),
             )
             text = (resp.choices[0].message.content or "").strip()
         except Exception as exc:  # noqa: BLE001 - any endpoint failure falls back, logged

@@ -27,7 +27,16 @@ from rag.aggregate import (
     named_committee_evidence,
     named_committees,
 )
-from rag.answer import REFUSAL, AnswerBackend, Evidence, ExtractiveComposer, Frame, typed_value, valid_markers
+from rag.answer import (
+    REFUSAL,
+    AnswerBackend,
+    BackendUnavailable,
+    Evidence,
+    ExtractiveComposer,
+    Frame,
+    typed_value,
+    valid_markers,
+)
 from rag.decisions import Decisions, load_decisions
 from rag.evidence import (
     QueryTerms,
@@ -53,6 +62,7 @@ from rag.overview import (
     overview_plans,
 )
 from rag.query import QueryPlan, plan
+from rag.text import split_claims
 from rag.types import (
     Answer,
     ChatTurn,
@@ -128,6 +138,20 @@ class DirectTrace:
     terms: QueryTerms | None = None
 
 
+@dataclass
+class Prepared:
+    """A question understood and its evidence gathered: what composing the answer needs."""
+
+    question: str
+    qplan: QueryPlan
+    kind: str
+    evidence: list[Evidence]
+    frame: Frame
+    retrieved: list[Passage]
+    timings: dict[str, float]
+    started: float
+
+
 class RagPipeline:
     def __init__(
         self,
@@ -158,6 +182,18 @@ class RagPipeline:
         filters: Filters | None = None,
         id: str | None = None,  # noqa: A002 - the field name of the answer contract
     ) -> Answer:
+        prep = self._prepare(question, history, filters)
+        t0 = time.perf_counter()
+        text = REFUSAL[prep.qplan.language]
+        if prep.evidence:
+            text = self.backend.compose(prep.qplan.original, prep.qplan.language, prep.evidence, prep.kind, prep.frame)
+            if not isinstance(self.backend, ExtractiveComposer):
+                text = self._checked(text, prep.evidence, prep.qplan, prep.kind, prep.frame)
+        prep.timings["answer"] = time.perf_counter() - t0
+        return self._finish(prep, text, id)
+
+    def _prepare(self, question: str, history: list[ChatTurn] | None, filters: Filters | None) -> Prepared:
+        """Understanding, retrieval and evidence: everything before the answer text."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -197,36 +233,99 @@ class RagPipeline:
             first += [alt for ev in evidence for alt in ev.alternates]
             ids = {p.id for p in first}
             retrieved = first + [p for p in retrieved if p.id not in ids]
-        t0 = time.perf_counter()
-        refused = not evidence
-        text = REFUSAL[qplan.language] if refused else self.backend.compose(qplan.original, qplan.language, evidence, kind, frame)
-        if not refused and not isinstance(self.backend, ExtractiveComposer):
-            text = self._checked(text, evidence, qplan, kind, frame)
-        text, used = valid_markers(text, len(evidence))
-        citations = [passage_to_citation(n, ev.passage) for n, ev in enumerate(evidence, start=1) if n in used]
+        return Prepared(question, qplan, kind, evidence, frame, retrieved, timings, started)
+
+    def _finish(self, prep: Prepared, text: str, id: str | None = None) -> Answer:  # noqa: A002
+        """The answer contract around the text: markers that resolve, citations, refusal."""
+        refused = not prep.evidence
+        text, used = valid_markers(text, len(prep.evidence))
+        citations = [passage_to_citation(n, ev.passage) for n, ev in enumerate(prep.evidence, start=1) if n in used]
         if not refused and not citations:
-            refused, text = True, REFUSAL[qplan.language]
-        timings["answer"] = time.perf_counter() - t0
+            refused, text = True, REFUSAL[prep.qplan.language]
         return Answer(
             id=id,
-            question=question,
+            question=prep.question,
             answer=text,
             refused=refused,
-            language=qplan.language,
-            strategy="refuse" if refused else kind,
+            language=prep.qplan.language,
+            strategy="refuse" if refused else prep.kind,
             citations=citations,
-            retrieved=[passage_to_retrieved(p) for p in retrieved[:10]],
-            latency_s=round(time.perf_counter() - started, 4),
-            timings={k: round(v, 4) for k, v in timings.items()},
+            retrieved=[passage_to_retrieved(p) for p in prep.retrieved[:10]],
+            latency_s=round(time.perf_counter() - prep.started, 4),
+            timings={k: round(v, 4) for k, v in prep.timings.items()},
         )
 
     def stream(self, question: str, history: list[ChatTurn] | None = None, filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Answer parts (paragraphs of the text) and finally the whole :class:`Answer`."""
-        answer = self.ask(question, history, filters)
-        parts = answer.answer.split("\n")
-        for i, part in enumerate(parts):
-            yield part + ("\n" if i < len(parts) - 1 else "")
-        yield answer
+        """Answer text as it is produced, then the whole :class:`Answer`.
+
+        The extractive answer streams its parts (lines) as composed. A generative backend's
+        text streams sentence by sentence: each complete sentence passes the claim check
+        (re-pointed or dropped, as for a whole answer) before it is sent; if no sentence
+        survives, or the endpoint fails before writing, the extractive answer is sent instead.
+        The final :class:`Answer` holds exactly the text that was streamed.
+        """
+        prep = self._prepare(question, history, filters)
+        t0 = time.perf_counter()
+        qplan, evidence = prep.qplan, prep.evidence
+        sent: list[str] = []
+        if not evidence:
+            sent.append(REFUSAL[qplan.language])
+            yield sent[-1]
+        elif isinstance(self.backend, ExtractiveComposer) or not hasattr(self.backend, "compose_stream"):
+            text = self.backend.compose(qplan.original, qplan.language, evidence, prep.kind, prep.frame)
+            if not isinstance(self.backend, ExtractiveComposer):
+                text = self._checked(text, evidence, qplan, prep.kind, prep.frame)
+            parts = text.split("\n")
+            for i, part in enumerate(parts):
+                sent.append(part + ("\n" if i < len(parts) - 1 else ""))
+                yield sent[-1]
+        else:
+            for piece in self._checked_stream(prep):
+                sent.append(piece)
+                yield piece
+        prep.timings["answer"] = time.perf_counter() - t0
+        yield self._finish(prep, "".join(sent))
+
+    def _checked_stream(self, prep: Prepared) -> Iterator[str]:
+        """The generative backend's sentences that pass the claim check, as they complete."""
+        qplan, evidence = prep.qplan, prep.evidence
+        snap = self.retriever.snapshot()
+
+        def vector(chunk_id: str) -> np.ndarray | None:
+            row = snap.row.get(chunk_id)
+            return None if row is None else snap.vectors[row]
+
+        def check(sentence: str) -> str:
+            checked = verify_claims(sentence, evidence, snap.lexical, self.retriever.embed_query, vector)
+            text, used = valid_markers(checked.text, len(evidence))
+            return text if used else ""  # a sentence without a resolving marker is not sent
+
+        backend: Any = self.backend
+        buffer, kept = "", 0
+        try:
+            for delta in backend.compose_stream(qplan.original, qplan.language, evidence, prep.kind, prep.frame):
+                buffer += delta
+                # A finished line is finished; within the last line the last claim may still
+                # grow (its marker can follow its full stop).
+                *lines, buffer = buffer.split("\n")
+                complete = [c for line in lines for c in split_claims(line)]
+                claims = split_claims(buffer)
+                complete += claims[:-1]
+                buffer = claims[-1] if claims else ""
+                for claim in complete:
+                    out = check(claim)
+                    if out:
+                        kept += 1
+                        yield out + " "
+        except BackendUnavailable:
+            buffer = ""
+        if buffer.strip():
+            out = check(buffer)
+            if out:
+                kept += 1
+                yield out
+        if not kept:
+            yield ExtractiveComposer().compose(qplan.original, qplan.language, evidence, prep.kind, prep.frame)
 
     # -- remiss overview ---------------------------------------------------------------------
     def overview(self, query: str, filters: Filters | None = None, doc_id: str | None = None) -> Overview:

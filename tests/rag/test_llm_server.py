@@ -38,6 +38,7 @@ from radslag.components import Components, build_backend
 from radslag.settings import Settings
 from rag.answer import REFUSAL, Evidence, OpenAICompatibleBackend, valid_markers
 from rag.pipeline import RagPipeline
+from rag.text import split_claims
 from rag.types import Answer
 from tests.api.live import free_port
 from tests.conftest import make_settings
@@ -296,3 +297,27 @@ def test_a_failing_call_to_the_real_server_falls_back_to_the_extractive_answer( 
     assert recorder.errors == ["APITimeoutError"]
     assert plain(answer.answer) == plain(extractive.answer)
     assert time.monotonic() - started < 30
+
+
+def test_streaming_sends_checked_sentences_as_the_model_writes(  # type: ignore[no-untyped-def]
+    llm_server: str, index_dir: Path, components: Components, question: tuple[str, Answer]
+) -> None:
+    """Text reaches the caller while the model is still generating; every sentence streamed
+    carries a marker that resolves to a citation of the final answer."""
+    backend = build_backend(llm_settings(index_dir, llm_server))
+    rag = RagPipeline(components.retriever, backend)
+    q, extractive = question
+    stamps: list[tuple[float, str | Answer]] = []
+    started = time.perf_counter()
+    for item in rag.stream(follow_up(q, extractive, [1, 4])):
+        stamps.append((time.perf_counter() - started, item))
+    *parts, (done_at, final) = stamps
+    assert isinstance(final, Answer) and not final.refused
+    texts = [p for _, p in parts if isinstance(p, str)]
+    assert texts and all(isinstance(p, str) for _, p in parts)
+    # The first text came before the answer was complete (the model kept writing after it).
+    assert done_at - parts[0][0] > 0.1, [(round(t, 2), str(p)[:40]) for t, p in stamps]
+    assert "".join(texts).strip() == final.answer.strip()
+    cited = {c.n for c in final.citations}
+    for sentence in split_claims(final.answer):
+        assert markers(sentence) and markers(sentence) <= cited, sentence
