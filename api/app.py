@@ -41,7 +41,7 @@ DESCRIPTION = """Questions and answers over Stockholm's committee documents, wit
 def _warm_up(app: FastAPI, components: Components) -> None:
     """Load the model and build the retrieval index off the request path; /readyz reports it."""
     try:
-        components.embedder.embed_query("uppvärmning")
+        components.embedder.embed_query_vector("uppvärmning")
         components.retriever.snapshot()
         app.state.model_ready = True
         log.info("ready: model loaded, %d chunks indexed", components.store.count())

@@ -83,9 +83,9 @@ class BaselinePipeline:
         started = time.perf_counter()
         store = self.store
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_query(question)
+        qvec = self.embedder.embed_query(question)  # LangChain's contract: list[float]
         t1 = time.perf_counter()
-        hits = store.similarity_search_by_vector_with_relevance_scores([float(x) for x in qvec], k=RETRIEVE_K)
+        hits = store.similarity_search_by_vector_with_relevance_scores(qvec, k=RETRIEVE_K)
         t2 = time.perf_counter()
         retrieved = [
             Retrieved(
