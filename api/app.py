@@ -21,17 +21,18 @@ from api.deps import default_components, default_settings
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
 from api.responses import install_openapi
-from api.routes import admin, ask, auth, documents, health, openai_compat, overview, widget
+from api.routes import admin, ask, auth, documents, health, openai_compat, overview, search, widget
 from radslag.components import Components
 from radslag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 JSON_BODY_LIMIT = 1 << 20  # questions with history fit easily in 1 MB
-RATE_LIMITED = ("/api/ask", "/api/overview", "/v1/")
+RATE_LIMITED = ("/api/ask", "/api/search", "/api/overview", "/v1/")
 DESCRIPTION = """Questions and answers over Stockholm's committee documents, with numbered citations.
 
 * `/api/ask`, `/api/ask/stream` — answers as JSON or Server-Sent Events;
+* `/api/search` — the best-matching passages alone (no answer), with their citation fields;
 * `/v1/chat/completions` — the same, for OpenAI-compatible clients (model `radslag`);
 * `/api/documents`, `/api/committees` — what is indexed; admin endpoints need `Authorization: Bearer <token>`;
 * `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it).
@@ -41,7 +42,7 @@ DESCRIPTION = """Questions and answers over Stockholm's committee documents, wit
 def _warm_up(app: FastAPI, components: Components) -> None:
     """Load the model and build the retrieval index off the request path; /readyz reports it."""
     try:
-        components.embedder.embed_query("uppvärmning")
+        components.embedder.embed_query_vector("uppvärmning")
         components.retriever.snapshot()
         app.state.model_ready = True
         log.info("ready: model loaded, %d chunks indexed", components.store.count())
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.components = components
     app.state.model_ready = False
 
-    routers = (health.router, ask.router, overview.router, openai_compat.router, documents.router, admin.router, widget.router, auth.router)
+    routers = (health.router, ask.router, search.router, overview.router, openai_compat.router, documents.router, admin.router, widget.router, auth.router)
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)

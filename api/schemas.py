@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rag.types import ChatTurn, Filters
+from rag.types import ChatTurn, Filters, Retrieved
 
 HARD_MAX_CHARS = 20_000  # absolute ceiling; the configured limit (max_question_chars) is lower
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
@@ -86,6 +86,26 @@ class AskRequest(BaseModel):
 
     def turns(self) -> list[ChatTurn]:
         return [h.to_turn() for h in self.history]
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(
+        max_length=HARD_MAX_CHARS,
+        description="What to search for (Swedish or English). Non-empty; at most the configured max_question_chars.",
+        examples=["facilitatorer samordnas centralt"],
+    )
+    filters: FilterIn | None = None
+    k: int = Field(default=10, ge=1, le=50, description="How many passages to return.")
+
+    @field_validator("query")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_question(value)
+
+
+class SearchResponse(BaseModel):
+    query: str
+    passages: list[Retrieved] = Field(description="Best first; score is the fused (RRF) retrieval score.")
 
 
 class DocumentInfo(BaseModel):

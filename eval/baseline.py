@@ -22,7 +22,7 @@ from ingest.embed import SentenceTransformerEmbedder
 from ingest.loaders import SUPPORTED_SUFFIXES, load
 from ingest.pipeline import doc_id_for, expand_paths
 from rag.query import detect_language
-from rag.types import Answer, Citation, Retrieved
+from rag.types import Answer, Citation, Filters, Retrieved
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,22 @@ class BaselinePipeline:
         log.info("baseline index built: %d chunks in %.1fs", len(chunks), time.perf_counter() - started)
         return store
 
-    def ask(self, question: str, history: list | None = None, id: str | None = None) -> Answer:  # noqa: A002 - the answer contract's name
+    def ask(
+        self,
+        question: str,
+        history: list | None = None,
+        filters: Filters | None = None,
+        id: str | None = None,  # noqa: A002 - the answer contract's name
+    ) -> Answer:
         # The baseline is single-turn: a follow-up is asked as typed (``history`` ignored).
+        if filters is not None and not filters.is_empty():
+            raise ValueError("the baseline has no metadata to filter on")
         started = time.perf_counter()
         store = self.store
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_query(question)
+        qvec = self.embedder.embed_query(question)  # LangChain's contract: list[float]
         t1 = time.perf_counter()
-        hits = store.similarity_search_by_vector_with_relevance_scores([float(x) for x in qvec], k=RETRIEVE_K)
+        hits = store.similarity_search_by_vector_with_relevance_scores(qvec, k=RETRIEVE_K)
         t2 = time.perf_counter()
         retrieved = [
             Retrieved(

@@ -11,20 +11,19 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from langchain_core.runnables import Runnable
 
 from eval.gold import GoldItem, load_gold, write_answers
 from eval.scoring import COMMITTEES_FILE, compute
+from rag.langchain import AskInput, answer_runnable
 from rag.types import Answer, ChatTurn
 
 log = logging.getLogger(__name__)
 
 PIPELINES = ("radslag", "baseline")
 Progress = Callable[[str, int, int], None]
-
-
-class Asks(Protocol):
-    def ask(self, question: str, history: list[ChatTurn] | None = None, *, id: str | None = None) -> Answer: ...  # noqa: A002
 
 
 @dataclass
@@ -41,26 +40,29 @@ def index_committees(components: Any) -> list[str]:
     return sorted(n for n in names if n)
 
 
-def make_pipeline(name: str, components: Any) -> Asks:
-    """The pipeline with its index ready, so no answer's latency includes building it."""
+def make_pipeline(name: str, components: Any) -> Runnable[AskInput | str, Answer]:
+    """The pipeline's answer Runnable with its index ready, so no answer's latency includes
+    building it. Both pipelines are asked the same way, through LangChain's ``invoke``."""
     if name == "radslag":
         components.retriever.snapshot()
-        return components.pipeline
+        return components.answer_chain
     if name == "baseline":
         from eval.baseline import BaselinePipeline
 
         s = components.settings
         baseline = BaselinePipeline(components.embedder, s.corpus_dir, s.data_dir / "index" / "baseline")
         baseline.store  # noqa: B018 - build or open the index now
-        return baseline
+        return answer_runnable(baseline, name="baseline")
     raise ValueError(f"unknown pipeline {name!r}: choose from {', '.join(PIPELINES)}")
 
 
-def answer_all(pipeline: Asks, items: Sequence[GoldItem], step: Callable[[int], None] | None = None) -> list[Answer]:
+def answer_all(
+    chain: Runnable[AskInput | str, Answer], items: Sequence[GoldItem], step: Callable[[int], None] | None = None
+) -> list[Answer]:
     answers = []
     for n, item in enumerate(items, start=1):
         history = [ChatTurn(t.role, t.content) for t in item.history]
-        answers.append(pipeline.ask(item.question, history or None, id=item.id))
+        answers.append(chain.invoke({"question": item.question, "history": history, "id": item.id}))
         if step:
             step(n)
     return answers

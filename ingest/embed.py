@@ -23,16 +23,18 @@ PASSAGE_PROMPT = "passage: "
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors.
 
-    Contract: ``embed_passages`` and ``embed_query`` return float32 vectors of length ``dim``,
-    normalised, so cosine similarity is a dot product. ``count_tokens`` counts what the model
-    sees for a passage (chunk sizes are measured in tokens, not characters).
+    Contract: ``embed_passages`` and ``embed_query_vector`` return float32 numpy vectors of
+    length ``dim``, normalised, so cosine similarity is a dot product. ``count_tokens`` counts
+    what the model sees for a passage (chunk sizes are measured in tokens, not characters).
+    (The names differ from LangChain's ``embed_documents`` / ``embed_query``, which return
+    plain lists; :class:`SentenceTransformerEmbedder` offers both.)
     """
 
     dim: int
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def embed_query(self, text: str) -> np.ndarray: ...
+    def embed_query_vector(self, text: str) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -83,7 +85,9 @@ class E5Module(torch.nn.Module):
 class SentenceTransformerEmbedder(Embeddings):
     """:class:`Embedder` over a ``SentenceTransformer`` using e5 prompts.
 
-    Also a LangChain ``Embeddings`` so LangChain vector stores can use the same model.
+    Also a LangChain ``Embeddings`` (``embed_documents`` → ``list[list[float]]``,
+    ``embed_query`` → ``list[float]``), so LangChain vector stores can use the same model;
+    ``rag/`` uses the numpy methods, which skip the conversion to Python floats.
     """
 
     def __init__(self, model: Any, token_counter: Callable[[str], int] | None = None) -> None:
@@ -98,8 +102,8 @@ class SentenceTransformerEmbedder(Embeddings):
             list(texts), prompt_name="document", batch_size=batch_size, convert_to_numpy=True
         ).astype(np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:  # type: ignore[override]
-        return self.model.encode([text], prompt_name="query", convert_to_numpy=True)[0]
+    def embed_query_vector(self, text: str) -> np.ndarray:
+        return self.model.encode([text], prompt_name="query", convert_to_numpy=True)[0].astype(np.float32, copy=False)
 
     def count_tokens(self, text: str) -> int:
         if self._token_counter is not None:
@@ -110,6 +114,9 @@ class SentenceTransformerEmbedder(Embeddings):
     # LangChain Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_vector(text).tolist()
 
 
 def load_e5_embedder(num_threads: int | None = None) -> SentenceTransformerEmbedder:

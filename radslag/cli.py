@@ -124,7 +124,7 @@ def ask(
     if comps.store.count() == 0:
         err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
         raise typer.Exit(1)
-    answer = comps.pipeline.ask(question, filters=Filters(committee=committee, doc_id=doc, visibility=None))
+    answer = comps.answer_chain.invoke({"question": question, "filters": Filters(committee=committee, doc_id=doc)})
     if as_json:
         print(answer.model_dump_json(indent=2))
         return

@@ -11,13 +11,17 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 
+from langchain_core.runnables import Runnable
+
 from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
 from ingest.pipeline import DocumentRegistry, Ingestor
 from ingest.store import ChunkStore, make_client
 from radslag.settings import Settings
 from rag.answer import AnswerBackend, ExtractiveComposer
 from rag.hybrid import HybridRetriever, registry_fingerprint
+from rag.langchain import AskInput, RadslagRetriever, answer_runnable
 from rag.pipeline import RagPipeline
+from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +89,13 @@ class Components:
     @cached_property
     def pipeline(self) -> RagPipeline:
         return RagPipeline(self.retriever, build_backend(self.settings))
+
+    @cached_property
+    def langchain_retriever(self) -> RadslagRetriever:
+        """The hybrid retrieval as a LangChain retriever (``/api/search`` uses it)."""
+        return RadslagRetriever(hybrid=self.retriever, k=self.settings.retrieval.top_k)
+
+    @cached_property
+    def answer_chain(self) -> Runnable[AskInput | str, Answer]:
+        """The answer path as a LangChain Runnable (``radslag ask`` and ``radslag eval`` use it)."""
+        return answer_runnable(self.pipeline)

@@ -166,7 +166,8 @@ class HybridRetriever:
 
     # -- retrieval ---------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.embed_query(query)
+        """The query's normalised e5 vector (numpy; not LangChain's ``Embeddings.embed_query``)."""
+        return self.embedder.embed_query_vector(query)
 
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None) -> list[Passage]:
         hits = self.store.query(qvec, k, chroma_where(filters))

@@ -36,6 +36,10 @@ def _public_leaks(c: httpx.Client, url: str) -> None:
         r = c.post("/api/ask", json={"question": q, "filters": {"doc_id": [SECRET_DOC]}})
         assert r.status_code == 200
         _assert_clean(r.text, "/api/ask with a doc_id filter")
+        for filters in (None, {"doc_id": [SECRET_DOC]}):
+            r = c.post("/api/search", json={"query": q, "filters": filters})
+            assert r.status_code == 200
+            _assert_clean(r.text, f"/api/search with filters {filters}")
         with c.stream("POST", "/api/ask/stream", json={"question": q}) as s:
             assert s.status_code == 200
             _assert_clean(s.read().decode(), "/api/ask/stream")
@@ -77,6 +81,8 @@ def test_public_never_sees_internal_documents(kind: str, request: pytest.Fixture
         assert cited and "7781" in cited[0]["text"]
         assert "[" in answer["answer"]
         assert c.get(f"/api/documents/{SECRET_DOC}", headers=auth).status_code == 200
+        found = c.post("/api/search", json={"query": QUESTIONS[0]}, headers=auth).json()["passages"]
+        assert any(p["doc_id"] == SECRET_DOC and "7781" in p["text"] for p in found)
 
 
 def test_official_session_cookie_and_me(embedded: Deployment) -> None:

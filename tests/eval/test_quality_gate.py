@@ -16,6 +16,6 @@ from eval.scoring import compute
 def test_project_meets_thresholds(components, gold_path: Path) -> None:  # type: ignore[no-untyped-def]
     items = load_gold(gold_path)
     components.retriever.snapshot()
-    scores = compute(items, answer_all(components.pipeline, items), index_committees(components))
+    scores = compute(items, answer_all(components.answer_chain, items), index_committees(components))
     failed = failures(scores["overall"], load_thresholds())
     assert not failed, "below threshold: " + "; ".join(failed)
