@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from api.auth import UiAuthMiddleware
 from api.bodylimit import BodySizeLimitMiddleware
 from api.deps import default_components, default_settings
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
 from api.responses import install_openapi
@@ -35,7 +36,8 @@ DESCRIPTION = """Questions and answers over Stockholm's committee documents, wit
 * `/api/search` — the best-matching passages alone (no answer), with their citation fields;
 * `/v1/chat/completions` — the same, for OpenAI-compatible clients (model `radslag`);
 * `/api/documents`, `/api/committees` — what is indexed; admin endpoints need `Authorization: Bearer <token>`;
-* `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it).
+* `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it);
+* `/docs` (Swagger UI) and `/redoc` — this documentation, served without any outside network.
 """
 
 
@@ -79,7 +81,8 @@ def create_app(settings: Settings | None = None, components: Components | None =
         threading.Thread(target=_warm_up, args=(app, components), name="radslag-warmup", daemon=True).start()
         yield
 
-    app = FastAPI(title="Rådslag", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # docs_url/redoc_url None: FastAPI's own pages load their scripts from a CDN; install_docs serves them locally.
+    app = FastAPI(title="Rådslag", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.components = components
     app.state.model_ready = False
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
         app.include_router(router)
     install_error_handlers(app)
     install_openapi(app, ask.STREAM_MODELS + openai_compat.STREAM_MODELS)
+    install_docs(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -1,7 +1,8 @@
-"""report.md: pipelines side by side per question type and language; the worst items."""
+"""report.md: pipelines side by side per question type and language, the plots; the worst items."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,18 +85,35 @@ def _worst(items: Sequence[GoldItem], runs: Sequence[PipelineRun]) -> list[str]:
     return out
 
 
-def write_report(path: Path, items: Sequence[GoldItem], runs: Sequence[PipelineRun]) -> None:
+PLOT_TITLES = {"metrics_by_type.png": "Metrics per question type", "latency.png": "Answer latency distribution"}
+
+
+def _plots(report: Path, plots: Sequence[Path]) -> list[str]:
+    """Markdown images linked relative to the report, so the folder can be moved or zipped whole."""
+    if not plots:
+        return []
+    out = ["## Plots", ""]
+    for plot in plots:
+        if not plot.is_file():
+            raise FileNotFoundError(f"plot {plot} was not written; the report would link a missing image")
+        link = Path(os.path.relpath(plot, report.parent)).as_posix()
+        out += [f"![{PLOT_TITLES.get(plot.name, plot.stem)}]({link})", ""]
+    return out
+
+
+def write_report(path: Path, items: Sequence[GoldItem], runs: Sequence[PipelineRun], plots: Sequence[Path] = ()) -> None:
+    """Write ``path``; ``plots`` (already written, e.g. by :func:`eval.plots.write_plots`) are embedded."""
     names = " / ".join(r.name for r in runs)
     lines = [
         "# Evaluation report", "",
         f"{len(items)} gold items. Cells read **{names}** on the same items. "
-        "Metric definitions: eval/METRICS.md. Plots: metrics_by_type.png, latency.png.", "",
+        "Metric definitions: eval/METRICS.md.", "",
         "## Overall", "", "| metric | " + " | ".join(r.name for r in runs) + " |", "|---" * (len(runs) + 1) + "|",
     ]
     for key, label in COLUMNS.items():
         lines.append(f"| {label} | " + " | ".join(fmt(r.metrics["overall"].get(key)) for r in runs) + " |")
     lines += ["", "## By question type", "", *_group_table(runs, "by_type"),
-              "", "## By language", "", *_group_table(runs, "by_lang"), "", *_worst(items, runs)]
+              "", "## By language", "", *_group_table(runs, "by_lang"), "", *_plots(path, plots), *_worst(items, runs)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

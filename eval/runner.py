@@ -1,7 +1,7 @@
 """Run gold questions through a pipeline exactly as a user would, and write the results.
 
 ``DIR/answers.jsonl`` + ``metrics.json`` + ``committees.json`` for the first pipeline, the
-same under ``DIR/<name>/`` for the others (the baseline), then ``DIR/report.md`` and plots.
+same under ``DIR/<name>/`` for the others (the baseline), then the plots and ``DIR/report.md``, which shows them.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def run_eval(
         (target / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
         runs.append(PipelineRun(name, target, answers, metrics))
         log.info("%s: %d answers written to %s", name, len(answers), target)
-    write_report(Path(out_dir) / "report.md", items, runs)
-    write_plots(Path(out_dir), runs)
+    # Plots first: the report embeds them by relative links, and must not link an image not yet written.
+    plots = write_plots(Path(out_dir), runs)
+    write_report(Path(out_dir) / "report.md", items, runs, plots)
     return runs
 
 

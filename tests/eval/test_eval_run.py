@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from eval.runner import PipelineRun, run_eval
 from eval.scoring import recompute
 
 FIELDS = {"id", "question", "answer", "refused", "language", "citations", "retrieved", "latency_s"}
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +60,17 @@ def test_baseline_is_the_tutorial_shape(runs: list[PipelineRun]) -> None:
     assert all(0 < len(c.text) <= 1000 for a in baseline for c in a.citations)
     metrics = runs[1].metrics["overall"]
     assert metrics["refusal_accuracy"] is not None and 0.0 <= metrics["recall_at_10"] <= 1.0
+
+
+def test_report_embeds_its_plots(runs: list[PipelineRun]) -> None:
+    report_path = runs[0].out_dir / "report.md"
+    images = IMAGE.findall(report_path.read_text(encoding="utf-8"))
+    links = [link for _, link in images]
+    assert sorted(links) == ["latency.png", "metrics_by_type.png"]
+    assert all(alt.strip() for alt, _ in images)
+    for link in links:
+        # Relative to the report, as a Markdown viewer resolves it; a real PNG, not an empty file.
+        assert not Path(link).is_absolute() and "://" not in link
+        image = report_path.parent / link
+        assert image.is_file(), link
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
