@@ -67,10 +67,10 @@ class ChatCompletionRequest(BaseModel):
     # temperature, max_tokens, ... are accepted and ignored. The example is a request that gets an
     # answer: the schema cannot say that the last user/assistant message must be a non-empty user one.
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [CHAT_EXAMPLE]})
+    # Not an enum in the schema: another name is a documented 404, as at OpenAI, not a 400.
     model: str = Field(
         default=MODEL_ID,
         description=f"`{MODEL_ID}`, the one model this server offers; another name gets 404 `model_not_found`.",
-        json_schema_extra={"enum": [MODEL_ID]},
     )
     messages: list[ChatMessage] = Field(
         min_length=1, max_length=100, description="The last user/assistant message must be the user's question."
@@ -133,11 +133,7 @@ class ChatCompletionChunk(BaseModel):
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     created: int
-    model: str = Field(
-        default=MODEL_ID,
-        description=f"`{MODEL_ID}`, the one model this server offers; another name gets 404 `model_not_found`.",
-        json_schema_extra={"enum": [MODEL_ID]},
-    )
+    model: str = MODEL_ID
     choices: list[ChunkChoice]
     citations: list[Citation] | None = Field(default=None, description="Rådslag extension, on the last chunk.")
     refused: bool | None = None
