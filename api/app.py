@@ -29,7 +29,8 @@ from radslag.settings import Settings
 log = logging.getLogger(__name__)
 
 JSON_BODY_LIMIT = 1 << 20  # questions with history fit easily in 1 MB
-RATE_LIMITED = ("/api/ask", "/api/search", "/api/overview", "/v1/")
+# The question budget: what answers questions. /v1/models and the like stay outside it.
+RATE_LIMITED = ("/api/ask", "/api/search", "/api/overview", "/v1/chat/completions")
 DESCRIPTION = """Questions and answers over Stockholm's committee documents, with numbered citations.
 
 * `/api/ask`, `/api/ask/stream` — answers as JSON or Server-Sent Events;

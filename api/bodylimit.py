@@ -8,13 +8,15 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import error_payload
+
 
 class BodyTooLarge(Exception):
     pass
 
 
-async def _reject(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"Request body too large (limit {limit} bytes)."}).encode()
+async def _reject(send: Send, limit: int, path: str) -> None:
+    body = json.dumps(error_payload(path, 413, f"Request body too large (limit {limit} bytes).")).encode()
     await send(
         {
             "type": "http.response.start",
@@ -42,7 +44,7 @@ class BodySizeLimitMiddleware:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _reject(send, limit)
+                await _reject(send, limit, scope["path"])
                 return
         received = 0
         started = rejected = False
@@ -56,7 +58,7 @@ class BodySizeLimitMiddleware:
                     # Answer now: the framework may turn the exception below into its own 400.
                     if not started and not rejected:
                         rejected = True
-                        await _reject(send, limit)
+                        await _reject(send, limit, scope["path"])
                     raise BodyTooLarge
             return message
 

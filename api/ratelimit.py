@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import error_payload
+
 
 class SlidingWindowLimiter:
     """At most ``limit`` hits per ``window_s`` seconds for each key."""
@@ -43,7 +45,10 @@ class SlidingWindowLimiter:
 
 
 class RateLimitMiddleware:
-    """Answers 429 with ``Retry-After`` when a client exceeds the limit on given path prefixes."""
+    """Answers 429 with ``Retry-After`` when a client exceeds the limit on given path prefixes.
+
+    Only the prefixes count: a path outside them (e.g. ``/v1/models``) never spends a
+    client's budget."""
 
     def __init__(self, app: ASGIApp, limit_per_minute: int, prefixes: Sequence[str]) -> None:
         self.app = app
@@ -65,7 +70,8 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         retry = str(math.ceil(wait))
-        body = json.dumps({"detail": f"Too many requests: try again in {retry} s."}).encode()
+        # On /v1 OpenAI's error object, so that OpenAI clients raise their RateLimitError.
+        body = json.dumps(error_payload(scope["path"], 429, f"Too many requests: try again in {retry} s.")).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -119,6 +119,19 @@ class SentenceTransformerEmbedder(Embeddings):
         return self.embed_query_vector(text).tolist()
 
 
+def text_tokens(embedder: Embedder, text: str) -> int:
+    """Tokens of ``text`` alone in the embedding model's vocabulary (XLM-R SentencePiece for e5).
+
+    ``count_tokens`` counts what the model sees for a passage: ``<s> passage: text </s>``. A
+    one-piece text ("x") costs exactly that frame plus one, so the frame is measured with it
+    rather than assumed (the bare prefix "passage: " would leave a lone "▁" piece).
+    """
+    if not text.strip():
+        return 0
+    frame = embedder.count_tokens("x") - 1
+    return max(embedder.count_tokens(text) - frame, 1)
+
+
 def load_e5_embedder(num_threads: int | None = None) -> SentenceTransformerEmbedder:
     """The default embedder: bundled multilingual-e5-small, offline."""
     from sentence_transformers import SentenceTransformer

@@ -3,6 +3,11 @@
 The last user message is the question; earlier user/assistant messages are the history;
 system messages are ignored. Citations travel in an extra ``citations`` field on the
 response (and on the final stream chunk).
+
+Fidelity to OpenAI's protocol: ``usage`` counts tokens with the embedding model's tokenizer
+(the only one bundled); errors are OpenAI error objects (``api/errors.py``); a stream ends with
+``finish_reason: "stop"``, or, when it fails, with an ``{"error": …}`` event that OpenAI
+clients raise as ``APIError``; then ``[DONE]``.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
+import httpx
 from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,9 +27,11 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 
 from api.auth import VisibilityDep
 from api.deps import ComponentsDep, SettingsDep
+from api.errors import UNAVAILABLE_DETAIL, OpenAIError, OpenAIException, openai_error
 from api.privacy import log_answer
-from api.responses import JSON_BODY, RATE_LIMITED, UNAVAILABLE, json_messages
+from api.responses import V1_BAD_REQUEST, V1_NO_MODEL, V1_RATE_LIMITED, V1_TOO_LARGE, V1_UNAVAILABLE, json_messages
 from api.schemas import FilterIn, check_length, clean_question, scoped_filters
+from ingest.embed import text_tokens
 from radslag.settings import Settings
 from rag.types import Answer, ChatTurn, Citation
 
@@ -59,7 +67,11 @@ class ChatCompletionRequest(BaseModel):
     # temperature, max_tokens, ... are accepted and ignored. The example is a request that gets an
     # answer: the schema cannot say that the last user/assistant message must be a non-empty user one.
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [CHAT_EXAMPLE]})
-    model: str = MODEL_ID
+    # Not an enum in the schema: another name is a documented 404, as at OpenAI, not a 400.
+    model: str = Field(
+        default=MODEL_ID,
+        description=f"`{MODEL_ID}`, the one model this server offers; another name gets 404 `model_not_found`.",
+    )
     messages: list[ChatMessage] = Field(
         min_length=1, max_length=100, description="The last user/assistant message must be the user's question."
     )
@@ -72,15 +84,22 @@ class AssistantMessage(BaseModel):
     content: str
 
 
+# Only values OpenAI clients know. Rådslag's answers always end on their own ("stop").
+FinishReason = Literal["stop", "length", "content_filter", "tool_calls"]
+
+
 class Choice(BaseModel):
     index: int = 0
     message: AssistantMessage
-    finish_reason: str = "stop"
+    finish_reason: FinishReason = "stop"
 
 
 class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    """Tokens as the bundled e5 model's tokenizer (XLM-R SentencePiece) counts them: no
+    generative tokenizer ships with Rådslag, and a configured LLM may use any vocabulary."""
+
+    prompt_tokens: int = Field(default=0, description="Tokens in the request's messages.")
+    completion_tokens: int = Field(default=0, description="Tokens in the answer.")
     total_tokens: int = 0
 
 
@@ -103,11 +122,13 @@ class ChunkDelta(BaseModel):
 class ChunkChoice(BaseModel):
     index: int = 0
     delta: ChunkDelta
-    finish_reason: Literal["stop", "error"] | None = None
+    finish_reason: FinishReason | None = None
 
 
 class ChatCompletionChunk(BaseModel):
-    """One streamed chunk; the last one (finish_reason "stop") carries citations, refused and usage."""
+    """One streamed chunk; the last one (finish_reason "stop") carries citations, refused and usage.
+
+    A stream that fails sends an :class:`~api.errors.OpenAIError` object instead of that chunk."""
 
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
@@ -121,7 +142,7 @@ class ChatCompletionChunk(BaseModel):
 
 CHUNK_EXTENSIONS = ("citations", "refused", "usage")
 STREAM_DONE = "[DONE]"
-STREAM_MODELS = (ChatCompletionChunk,)
+STREAM_MODELS = (ChatCompletionChunk, OpenAIError)
 
 
 class ModelCard(BaseModel):
@@ -154,15 +175,20 @@ def _split(body: ChatCompletionRequest, max_chars: int) -> tuple[str, list[ChatT
     return question, [ChatTurn(role=m.role, content=m.text()) for _, m in turns[:-1]]
 
 
-def _usage(question: str, answer: Answer) -> Usage:
-    # Word counts stand in for tokens: there is no generative tokenizer in the default setup.
-    p, c = len(question.split()), len(answer.answer.split())
+def _usage(messages: Sequence[ChatMessage], answer: Answer, count: Callable[[str], int]) -> Usage:
+    p = sum(count(m.text()) for m in messages)
+    c = count(answer.answer)
     return Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
 
 
-@router.get(
-    "/models", response_model=ModelList, summary="The one model this server offers", responses=RATE_LIMITED
-)
+def _check_model(body: ChatCompletionRequest) -> None:
+    if body.model != MODEL_ID:
+        message = f"The model `{body.model[:100]}` does not exist; this server offers `{MODEL_ID}`."
+        raise OpenAIException(404, message, param="model", code="model_not_found")
+
+
+# Not rate limited (api/app.py): listing the model must not spend the caller's question budget.
+@router.get("/models", response_model=ModelList, summary="The one model this server offers")
 async def models() -> ModelList:
     return ModelList(data=[ModelCard(id=MODEL_ID)])
 
@@ -191,14 +217,27 @@ def _stream(
         for item in components.pipeline.stream(question, history, filters):
             if isinstance(item, Answer):
                 log_answer(settings, item, "/v1/chat/completions")
-                yield _chunk(cid, created, ChunkDelta(), "stop", citations=item.citations, refused=item.refused,
-                             usage=_usage(question, item))
+                usage = _usage(body.messages, item, _counter(components))
+                yield _chunk(cid, created, ChunkDelta(), "stop", citations=item.citations, refused=item.refused, usage=usage)
             elif item:
                 yield _chunk(cid, created, ChunkDelta(content=item), None)
-    except Exception:
+    except Exception as exc:
+        # The 200 is already sent: the failure travels as OpenAI's error object, which OpenAI
+        # clients raise as APIError (a finish_reason they do not know would pass silently).
         log.exception("streaming chat completion failed")
-        yield _chunk(cid, created, ChunkDelta(), "error")
+        yield ServerSentEvent(data=json.dumps(_stream_error(exc)))
     yield ServerSentEvent(data=STREAM_DONE)
+
+
+def _stream_error(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
+        return openai_error(503, UNAVAILABLE_DETAIL, code="service_unavailable")
+    return openai_error(500, "The server had an error while processing your request.")
+
+
+def _counter(components: ComponentsDep) -> Callable[[str], int]:
+    embedder = components.embedder
+    return lambda text: text_tokens(embedder, text)
 
 
 @router.post(
@@ -208,16 +247,19 @@ def _stream(
     responses={
         200: {
             "description": "A `ChatCompletion`; with `stream: true`, `chat.completion.chunk` events ending with `[DONE]`.",
-            "content": {"text/event-stream": {"schema": json_messages("ChatCompletionChunk", STREAM_DONE)}},
+            "content": {"text/event-stream": {"schema": json_messages(("ChatCompletionChunk", "OpenAIError"), STREAM_DONE)}},
         },
     }
-    | JSON_BODY
-    | RATE_LIMITED
-    | UNAVAILABLE,
+    | V1_BAD_REQUEST
+    | V1_NO_MODEL
+    | V1_TOO_LARGE
+    | V1_RATE_LIMITED
+    | V1_UNAVAILABLE,
 )
 def chat_completions(
     body: ChatCompletionRequest, settings: SettingsDep, components: ComponentsDep, visibility: VisibilityDep
 ) -> Any:
+    _check_model(body)
     question, history = _split(body, settings.api.max_question_chars)
     if body.stream:
         return EventSourceResponse(_stream(question, history, body, settings, components, visibility), ping=15)
@@ -228,7 +270,7 @@ def chat_completions(
         created=int(time.time()),
         model=MODEL_ID,
         choices=[Choice(message=AssistantMessage(content=answer.answer))],
-        usage=_usage(question, answer),
+        usage=_usage(body.messages, answer, _counter(components)),
         citations=answer.citations,
         refused=answer.refused,
     )

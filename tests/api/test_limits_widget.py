@@ -29,7 +29,10 @@ def test_rate_limit_429_with_retry_after(strict_server: LiveServer) -> None:
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert "too many" in limited.json()["detail"].lower()
-        assert c.get("/v1/models").status_code == 429  # the same client, the same budget
+        chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "Vad är Järvalyftet?"}]})
+        assert chat.status_code == 429  # the same client, the same budget
+        assert chat.json()["error"]["code"] == "rate_limit_exceeded"  # in OpenAI's shape on /v1
+        assert c.get("/v1/models").status_code == 200  # listing the model is not a question
         assert c.get("/healthz").status_code == 200  # not rate limited
         assert c.get("/api/documents").status_code == 200
 

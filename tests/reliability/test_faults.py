@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
 import httpx
+import openai
 import pytest
+from openai import OpenAI
 
 from api.app import create_app
 from radslag.components import Components
 from radslag.settings import LLMSettings, Settings
 from tests.api.live import LiveServer, api_settings, free_port
+from tests.api.sse import iter_events
 from tests.conftest import CORPUS
 from tests.ingest.conftest import ChromaServer, components_for, copy_docs, running_chroma
 
@@ -68,8 +72,13 @@ def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: L
                 r = c.post(path, json=body)
                 assert r.status_code == 503, (path, r.status_code, r.text)
                 assert time.monotonic() - t0 < 25
-                assert "unavailable" in r.json()["detail"].lower()
+                body = r.json()
+                if path.startswith("/v1/"):  # OpenAI's error object there
+                    assert body["error"]["type"] == "server_error", body
+                    body = {"detail": body["error"]["message"]}
+                assert "unavailable" in body["detail"].lower()
                 assert r.headers.get("retry-after")
+            _failed_stream_is_an_openai_error(server_app.url)
             docs = c.get("/api/documents")
             assert docs.status_code == 503, docs.text
             assert c.get("/healthz").status_code == 200  # the process itself is fine
@@ -82,6 +91,23 @@ def test_chroma_down_gives_503_then_recovers(chroma: ChromaServer, server_app: L
         assert r.status_code == 200, r.text
         assert r.json()["retrieved"] == first.json()["retrieved"], r.text[:1500]  # the same passages as before the outage
         assert c.get("/api/documents").status_code == 200
+
+
+def _failed_stream_is_an_openai_error(url: str) -> None:
+    """The stream has started (200) when retrieval fails: it must end with OpenAI's error object,
+    which the openai client raises, never with a finish_reason OpenAI clients do not know."""
+    chat = {"model": "radslag", "stream": True, "messages": [{"role": "user", "content": MUSIC["question"]}]}
+    with httpx.stream("POST", f"{url}/v1/chat/completions", json=chat, timeout=60) as r:
+        assert r.status_code == 200
+        data = [d for _, d in iter_events(r)]
+    assert data[-1] == "[DONE]"
+    events = [json.loads(d) for d in data[:-1]]
+    assert events[-1]["error"]["type"] == "server_error", events[-1]
+    assert all(e["choices"][0]["finish_reason"] is None for e in events[:-1])
+    oai = OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0, timeout=60)
+    with pytest.raises(openai.APIError) as caught:
+        list(oai.chat.completions.create(model="radslag", messages=chat["messages"], stream=True))
+    assert caught.value.code == "service_unavailable" and "unavailable" in caught.value.message.lower()
 
 
 def _closed_port() -> int:
