@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from pydantic import BaseModel, Field
 
+from rag.markup import md_literal
 from rag.overview import STANCES, MeasureInfo, Overview
 from rag.types import Citation, passage_to_citation
 
@@ -93,12 +93,9 @@ def _cells(report: OverviewReport, language: str) -> list[list[str]]:
     ]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
-
-
 def md_text(text: str) -> str:
-    """Document text as literal Markdown: no emphasis, link, image, table cell or HTML tag."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Document text as literal Markdown on one line: no emphasis, link, image, table cell or HTML tag."""
+    return md_literal(" ".join(str(text).split()))
 
 
 def markdown(report: OverviewReport, language: str = "sv") -> str:

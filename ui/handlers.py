@@ -12,8 +12,8 @@ from api import catalog
 from api.privacy import log_answer
 from radslag.components import Components
 from radslag.settings import Settings
-from rag.types import Answer, ChatTurn, Filters
-from ui.render import export_markdown, passage_html, source_label
+from rag.types import Answer, Filters
+from ui.render import chat_history, chat_markdown, export_markdown, passage_html, source_label
 from ui.texts import t
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ class Handlers:
         if not question:
             yield messages, question, gr.update(), gr.update(), gr.update(), gr.update()
             return
-        history = [ChatTurn(role=m["role"], content=m["content"]) for m in messages]
+        history = chat_history(messages)
         filters = Filters(committee=committees or None, doc_id=doc_ids or None)
-        shown = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        shown = [*messages, {"role": "user", "content": chat_markdown(question)}, {"role": "assistant", "content": ""}]
         yield shown, "", gr.update(choices=[], value=None), "", "", None
         text = ""
         try:
@@ -53,7 +53,7 @@ class Handlers:
                 if isinstance(item, Answer):
                     log_answer(self.settings, item, "/ui")
                     answer = item.model_dump()
-                    shown[-1] = {"role": "assistant", "content": item.answer}
+                    shown[-1] = {"role": "assistant", "content": chat_markdown(item.answer)}
                     cites = answer["citations"]
                     info = t(lang, "sources_hint") if cites else t(lang, "no_sources")
                     yield (
@@ -62,7 +62,7 @@ class Handlers:
                     )
                     return
                 text += item
-                shown[-1] = {"role": "assistant", "content": text}
+                shown[-1] = {"role": "assistant", "content": chat_markdown(text)}
                 yield shown, "", gr.update(), gr.update(), gr.update(), gr.update()
         except Exception:
             log.exception("answering failed in the workspace")

@@ -32,6 +32,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "question_label": "Fråga",
         "references": "Referenser",
         "error": "Något gick fel när frågan besvarades. Försök igen.",
+        "sign_out": "Logga ut",
     },
     "en": {
         "header": "# Rådslag\nAsk about the committees' replies. Every claim in an answer refers to a source, e.g. [1].",
@@ -55,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "question_label": "Question",
         "references": "References",
         "error": "Something went wrong while answering. Please try again.",
+        "sign_out": "Sign out",
     },
 }
 

@@ -15,7 +15,16 @@ WORKSPACE_CSS = """
 .rs-context { white-space: pre-wrap; max-height: 28rem; overflow-y: auto; padding: .75rem;
   border: 1px solid var(--border-color-primary); border-radius: 6px; line-height: 1.5; }
 .rs-context mark { background: #ffe066; color: #1b1b1b; padding: 0 .1em; }
+/* The theme's grey info text (a component's hint) is below WCAG AA contrast (axe). */
+.info-text { color: #4b5563 !important; }
 """ + OVERVIEW_CSS
+
+
+# The session cookie is HttpOnly: the server clears it (POST /api/auth/logout), then back to sign-in.
+SIGN_OUT_JS = """async () => {
+  try { await fetch("/api/auth/logout", {method: "POST", credentials: "same-origin"}); }
+  finally { window.location.assign("/login"); }
+}"""
 
 
 def build_workspace(components: Components, settings: Settings | None = None) -> gr.Blocks:
@@ -27,11 +36,18 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
         with gr.Row():
             header = gr.Markdown(t(lang0, "header"))
             language = gr.Radio(list(LANGUAGES), value="Svenska", label=t(lang0, "language"), scale=0, min_width=220)
+            sign_out = gr.Button(t(lang0, "sign_out"), elem_id="rs-sign-out", scale=0, min_width=120)
         with gr.Tab(t(lang0, "ask_tab"), elem_id="rs-ask-tab"), gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=None)
+                # Messages are Markdown built by ui/render.chat_markdown (document text escaped);
+                # no LaTeX, no raw tags.
+                chat = gr.Chatbot(
+                    label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=None,
+                    latex_delimiters=[], allow_tags=False, buttons=["copy", "copy_all"],
+                )
+                # lines=1 is Gradio's Enter-submits mode; Shift+Enter adds a line (grows to max_lines).
                 question = gr.Textbox(
-                    label=t(lang0, "question"), placeholder=t(lang0, "placeholder"), lines=2, max_lines=6,
+                    label=t(lang0, "question"), placeholder=t(lang0, "placeholder"), lines=1, max_lines=6,
                     elem_id="rs-question", submit_btn=False,
                 )
                 with gr.Row():
@@ -46,7 +62,11 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
                     [], label=t(lang0, "sources"), info=t(lang0, "sources_hint"), elem_id="rs-sources"
                 )
                 passage = gr.HTML(label=t(lang0, "passage"), elem_id="rs-passage")
-                export = gr.Code("", language="markdown", label=t(lang0, "export"), interactive=False, elem_id="rs-export")
+                # A read-only Textbox, as in the overview tab: gr.Code's syntax colours and line
+                # numbers fall below WCAG AA contrast and its scroller is not keyboard-reachable (axe).
+                export = gr.Textbox(
+                    "", label=t(lang0, "export"), lines=8, max_lines=20, interactive=False, buttons=["copy"], elem_id="rs-export"
+                )
 
         build_overview_tab(components, lang)
 
@@ -61,5 +81,7 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
             [language, answer],
             [lang, header, language, chat, question, send, clear, filters, committees, documents, sources, passage, export],
         )
+        language.change(lambda c: gr.update(value=t(LANGUAGES[c], "sign_out")), language, sign_out)
+        sign_out.click(None, js=SIGN_OUT_JS)
         demo.load(h.filter_choices, None, [committees, documents])
     return demo

@@ -83,7 +83,7 @@ def test_exports_keep_document_text_literal(measure_overview) -> None:  # type: 
     assert md.count("\n| ") == 32  # header + one row per committee
     assert "reply missing" in md and "Remiss overview" in md
     assert md_text("<img src=x onerror=alert(1)> ![a](http://x/y.png) | cell") == (
-        "\\<img src=x onerror=alert\\(1\\)\\> \\!\\[a\\]\\(http://x/y.png\\) \\| cell"
+        "\\<img src=x onerror=alert\\(1\\)\\> \\!\\[a\\]\\(http\\://x/y.png\\) \\| cell"
     )
     rows = csv_text(report, "en").splitlines()
     assert rows[0].startswith("Committee,") and len(rows) >= 32

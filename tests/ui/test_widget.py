@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.api.live import LiveServer
 from tests.ui.conftest import HostPage
@@ -68,3 +70,49 @@ def test_widget_embed_script(page, ui_server: LiveServer, host_page: HostPage, a
     frame = page.frame_locator("iframe[title*='Rådslag']")
     frame.get_by_label("Your question").wait_for()
     page.screenshot(path=str(artifacts_dir / "widget-embedded.png"), full_page=True)
+
+
+def test_widget_follow_up_carries_the_conversation(page, ui_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    asked: list[dict] = []
+    page.on("request", lambda r: asked.append(json.loads(r.post_data or "{}")) if r.url.endswith("/api/ask/stream") else None)
+    page.goto(f"{ui_server.url}/widget")
+    box = page.get_by_label("Din fråga")
+    box.fill(QUESTION)
+    with page.expect_response("**/api/ask/stream"):
+        box.press("Enter")
+    expect(page.locator("#status")).to_have_text("Svaret är klart.")
+    box.fill("Och vad säger Norrmalm?")
+    with page.expect_response("**/api/ask/stream"):
+        box.press("Enter")
+    expect(page.locator("#status")).to_have_text("Svaret är klart.")
+
+    # The follow-up went with the first turn and is answered about Norrmalm on that subject
+    # (asked alone, "Och vad säger Norrmalm?" quotes Norrmalm on something else).
+    assert asked[0]["history"] == []
+    assert [t["role"] for t in asked[1]["history"]] == ["user", "assistant"]
+    assert asked[1]["history"][0]["content"] == QUESTION
+    sources = page.locator("a.source-link")
+    assert sources.count() >= 1 and all("Norrmalm" in s for s in sources.all_inner_texts())
+    assert "facilitatorer" in page.locator("#answer").inner_text()
+    assert serious(page) == []
+
+    # Starting over forgets the conversation.
+    page.get_by_role("button", name="Ny fråga från början").click()
+    box.fill(QUESTION)
+    with page.expect_response("**/api/ask/stream"):
+        box.press("Enter")
+    assert asked[2]["history"] == []
+
+
+def test_widget_history_is_bounded(page, ui_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    asked: list[dict] = []
+    page.on("request", lambda r: asked.append(json.loads(r.post_data or "{}")) if r.url.endswith("/api/ask/stream") else None)
+    page.goto(f"{ui_server.url}/widget")
+    box = page.get_by_label("Din fråga")
+    for q in ["Vilka nämnder saknar svar?", "Och Farsta?", "Och Norrmalm?", "Och Södermalm?", "Och Skarpnäck?"]:
+        box.fill(q)
+        with page.expect_response("**/api/ask/stream"):
+            box.press("Enter")
+        expect(page.locator("#status")).to_have_text("Svaret är klart.")
+    assert [len(a["history"]) for a in asked] == [0, 2, 4, 6, 6]
+    assert asked[-1]["history"][0]["content"] == "Och Farsta?"

@@ -12,7 +12,9 @@
       empty: "Skriv en fråga först.", searching: "Söker i dokumenten …", done: "Svaret är klart.",
       noSources: "Inga källor – frågan kunde inte besvaras från dokumenten.",
       busy: "För många frågor just nu. Försök igen om {s} sekunder.", failed: "Något gick fel. Försök igen.",
-      page: "sidan", newTab: "(öppnas i ny flik)", pageTitle: "Rådslag – fråga om nämndernas svar"
+      page: "sidan", newTab: "(öppnas i ny flik)", pageTitle: "Rådslag – fråga om nämndernas svar",
+      followUp: "Du kan ställa en följdfråga, till exempel om en viss nämnd.", restart: "Ny fråga från början",
+      restarted: "Samtalet är nollställt."
     },
     en: {
       title: "Ask about the committees' replies", toggle: "På svenska", toggleLang: "sv",
@@ -24,10 +26,16 @@
       empty: "Please type a question first.", searching: "Searching the documents …", done: "The answer is ready.",
       noSources: "No sources – the question could not be answered from the documents.",
       busy: "Too many questions right now. Try again in {s} seconds.", failed: "Something went wrong. Please try again.",
-      page: "page", newTab: "(opens in a new tab)", pageTitle: "Rådslag – ask about the committees' replies"
+      page: "page", newTab: "(opens in a new tab)", pageTitle: "Rådslag – ask about the committees' replies",
+      followUp: "You can ask a follow-up question, for example about one committee.", restart: "Start over",
+      restarted: "The conversation has been cleared."
     }
   };
   var lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "sv";
+  // Earlier turns go with each question so a follow-up ("Och Norrmalm?") keeps its subject;
+  // only the last few, and each cut short, so a long chat stays a small request.
+  var MAX_TURNS = 6, MAX_TURN_CHARS = 2000;
+  var history = [];
   var $ = function (id) { return document.getElementById(id); };
 
   function applyLanguage() {
@@ -77,8 +85,17 @@
     });
   }
 
-  // The answer may use Markdown emphasis; the widget shows plain text.
-  function plain(text) { return text.replace(/\*\*(.+?)\*\*/g, "$1"); }
+  // The widget shows plain text (textContent): document text stays as written. The one piece
+  // of Markdown the answer composer writes, a list item's bold committee label, is unwrapped.
+  function plain(text) { return text.replace(/^- \*\*(.+?)\*\*: /gm, "- $1: "); }
+
+  function remember(question, answer) {
+    history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
+    history.push({ role: "assistant", content: answer.slice(0, MAX_TURN_CHARS) });
+    history = history.slice(-MAX_TURNS);
+    $("restart").hidden = false;
+    $("follow-up").hidden = false;
+  }
 
   function handleEvent(name, data, state) {
     if (name === "part") {
@@ -88,6 +105,7 @@
       var answer = JSON.parse(data);
       $("answer").textContent = plain(answer.answer);
       renderSources(answer.citations || []);
+      state.answer = answer.answer;
       state.done = true;
     } else if (name === "error") {
       throw new Error("server error");
@@ -99,7 +117,7 @@
     var res = await fetch("api/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify({ question: question })
+      body: JSON.stringify({ question: question, history: history })
     });
     if (res.status === 429) { throw new Error(t.busy.replace("{s}", res.headers.get("Retry-After") || "60")); }
     if (res.status === 422) {
@@ -110,7 +128,7 @@
     if (!res.ok || !res.body) { throw new Error(t.failed); }
     var reader = res.body.getReader();
     var decoder = new TextDecoder();
-    var buffer = "", state = { text: "", done: false };
+    var buffer = "", state = { text: "", answer: "", done: false };
     for (;;) {
       var chunk = await reader.read();
       if (chunk.done) { break; }
@@ -128,6 +146,7 @@
       }
     }
     if (!state.done) { throw new Error(t.failed); }
+    remember(question, state.answer);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -135,6 +154,15 @@
     $("lang-toggle").addEventListener("click", function () {
       lang = lang === "sv" ? "en" : "sv";
       applyLanguage();
+    });
+    $("restart").addEventListener("click", function () {
+      history = [];
+      $("restart").hidden = true;
+      $("follow-up").hidden = true;
+      $("result").hidden = true;
+      $("question").value = "";
+      $("status").textContent = TEXT[lang].restarted;
+      $("question").focus();
     });
     $("question").addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask-form").requestSubmit(); }
