@@ -21,7 +21,7 @@ from api.deps import default_components, default_settings
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
 from api.responses import install_openapi
-from api.routes import admin, ask, auth, documents, health, openai_compat, overview, widget
+from api.routes import admin, ask, auth, documents, feedback, health, openai_compat, overview, widget
 from radslag.components import Components
 from radslag.settings import Settings
 
@@ -33,7 +33,7 @@ DESCRIPTION = """Questions and answers over Stockholm's committee documents, wit
 
 * `/api/ask`, `/api/ask/stream` — answers as JSON or Server-Sent Events;
 * `/v1/chat/completions` — the same, for OpenAI-compatible clients (model `radslag`);
-* `/api/documents`, `/api/committees` — what is indexed; admin endpoints need `Authorization: Bearer <token>`;
+* `/api/documents`, `/api/committees` — what is indexed; admin endpoints (uploads, `/api/feedback`) need `Authorization: Bearer <token>`;
 * `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it).
 """
 
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.components = components
     app.state.model_ready = False
 
-    routers = (health.router, ask.router, overview.router, openai_compat.router, documents.router, admin.router, widget.router, auth.router)
+    routers = (health.router, ask.router, overview.router, openai_compat.router, documents.router, admin.router, feedback.router, widget.router, auth.router)
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)

@@ -14,6 +14,9 @@ from functools import cached_property
 from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
 from ingest.pipeline import DocumentRegistry, Ingestor
 from ingest.store import ChunkStore, make_client
+from radslag.conversations import ConversationStore
+from radslag.db import Database
+from radslag.feedback import FeedbackStore
 from radslag.settings import Settings
 from rag.answer import AnswerBackend, ExtractiveComposer
 from rag.hybrid import HybridRetriever, registry_fingerprint
@@ -85,3 +88,16 @@ class Components:
     @cached_property
     def pipeline(self) -> RagPipeline:
         return RagPipeline(self.retriever, build_backend(self.settings))
+
+    @cached_property
+    def database(self) -> Database:
+        """Feedback and saved conversations (schema migrated on first use)."""
+        return Database(self.settings.database)
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.database)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.database)
