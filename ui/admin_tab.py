@@ -19,6 +19,11 @@ from radslag.settings import Settings
 from ui.identity import Identity
 from ui.labels import label
 
+# Gradio's default hint grey (#bbbbc2) and its red stop button fail WCAG AA contrast.
+CSS = """
+#rs-saved .info-text, #rs-sources .info-text, #rs-admin-tab .info-text, #rs-admin-tab .or { color: #4b5563; }
+#rs-admin-delete, #rs-delete-conversation { background: #b91c1c; border-color: #b91c1c; color: #ffffff; }
+"""
 REPORT_COLS = ("col_file", "col_status", "col_chunks", "col_committees", "col_note")
 DOC_COLS = ("col_doc", "col_title", "col_file", "col_visibility", "col_chunks")
 

@@ -6,6 +6,7 @@ import gradio as gr
 
 from radslag.components import Components
 from radslag.settings import Settings
+from ui.admin_tab import CSS as ADMIN_CSS
 from ui.admin_tab import build_admin_tab
 from ui.conversations import build_conversations
 from ui.feedback import FEEDBACK_OPTIONS, build_feedback
@@ -18,7 +19,7 @@ WORKSPACE_CSS = """
 .rs-context { white-space: pre-wrap; max-height: 28rem; overflow-y: auto; padding: .75rem;
   border: 1px solid var(--border-color-primary); border-radius: 6px; line-height: 1.5; }
 .rs-context mark { background: #ffe066; color: #1b1b1b; padding: 0 .1em; }
-""" + OVERVIEW_CSS
+""" + OVERVIEW_CSS + ADMIN_CSS
 
 
 def build_workspace(components: Components, settings: Settings | None = None) -> gr.Blocks:
@@ -32,7 +33,7 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
             language = gr.Radio(list(LANGUAGES), value="Svenska", label=t(lang0, "language"), scale=0, min_width=220)
         with gr.Tab(t(lang0, "ask_tab"), elem_id="rs-ask-tab"), gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=FEEDBACK_OPTIONS)
+                chat = gr.Chatbot(label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=FEEDBACK_OPTIONS, buttons=["copy", "copy_all"])
                 question = gr.Textbox(
                     label=t(lang0, "question"), placeholder=t(lang0, "placeholder"), lines=2, max_lines=6,
                     elem_id="rs-question", submit_btn=False,
