@@ -114,6 +114,7 @@ def test_feedback_listed_exported_and_conversation_survives_restart(  # type: ig
 
     # A new app instance on the same data_dir: sign in again and reopen the conversation.
     server = LiveServer(create_app(app_settings, restartable(components))).start()
+    page.context.clear_cookies()  # a new sign-in, as after closing the browser
     try:
         sign_in(page, server.url, official)
         page.get_by_text("Sparade samtal").click()
