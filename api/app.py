@@ -22,7 +22,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.ratelimit import RateLimitMiddleware
 from api.responses import install_openapi
-from api.routes import admin, ask, auth, documents, health, openai_compat, overview, search, widget
+from api.routes import admin, ask, auth, documents, feedback, health, openai_compat, overview, search, widget
 from radslag.components import Components
 from radslag.settings import Settings
 
@@ -36,7 +36,7 @@ DESCRIPTION = """Questions and answers over Stockholm's committee documents, wit
 * `/api/ask`, `/api/ask/stream` — answers as JSON or Server-Sent Events;
 * `/api/search` — the best-matching passages alone (no answer), with their citation fields;
 * `/v1/chat/completions` — the same, for OpenAI-compatible clients (model `radslag`);
-* `/api/documents`, `/api/committees` — what is indexed; admin endpoints need `Authorization: Bearer <token>`;
+* `/api/documents`, `/api/committees` — what is indexed; admin endpoints (uploads, `/api/feedback`) need `Authorization: Bearer <token>`;
 * `/ui` — the officials' workspace; `/widget` — the citizen widget (`/widget.js` embeds it);
 * `/docs` (Swagger UI) and `/redoc` — this documentation, served without any outside network.
 """
@@ -88,7 +88,10 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.components = components
     app.state.model_ready = False
 
-    routers = (health.router, ask.router, search.router, overview.router, openai_compat.router, documents.router, admin.router, widget.router, auth.router)
+    routers = (
+        health.router, ask.router, search.router, overview.router, openai_compat.router, documents.router, admin.router,
+        feedback.router, widget.router, auth.router,
+    )
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)

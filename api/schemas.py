@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rag.types import ChatTurn, Filters, Retrieved
+from rag.types import ChatTurn, Citation, Filters, Retrieved
 
 HARD_MAX_CHARS = 20_000  # absolute ceiling; the configured limit (max_question_chars) is lower
 ALLOWED_CONTROL = {"\n", "\r", "\t"}
@@ -154,6 +155,27 @@ class VisibilityResult(BaseModel):
     doc_id: str
     visibility: Visibility
     chunks: int = Field(description="Passages updated.")
+
+
+class FeedbackItem(BaseModel):
+    """An official's verdict on one answer, with the answer as it was shown."""
+
+    id: int
+    created_at: datetime
+    user: str = Field(description="The official who gave it.")
+    verdict: Literal["helpful", "wrong"]
+    comment: str = ""
+    question: str
+    answer: str
+    lang: str
+    citations: list[Citation] = Field(description="The answer's citations when the verdict was given.")
+    conversation_id: str | None = None
+    turn: int | None = Field(default=None, description="The turn of the saved conversation (0 = first).")
+
+
+class FeedbackList(BaseModel):
+    total: int = Field(description="Records matching the filter (before limit/offset).")
+    items: list[FeedbackItem]
 
 
 class ReindexResult(BaseModel):

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from radslag.feedback_cli import feedback_app
 from radslag.settings import Settings
 from radslag.users_cli import users_app
 
@@ -21,6 +22,7 @@ app = typer.Typer(help="Rådslag: questions and answers over the city's committe
 console = Console()
 err = Console(stderr=True)
 app.add_typer(users_app, name="users")
+app.add_typer(feedback_app, name="feedback")
 
 
 def _components(settings: Settings | None = None):  # type: ignore[no-untyped-def]

@@ -16,6 +16,9 @@ from langchain_core.runnables import Runnable
 from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
 from ingest.pipeline import DocumentRegistry, Ingestor
 from ingest.store import ChunkStore, make_client
+from radslag.conversations import ConversationStore
+from radslag.db import Database
+from radslag.feedback import FeedbackStore
 from radslag.settings import Settings
 from rag.answer import AnswerBackend, ExtractiveComposer
 from rag.hybrid import HybridRetriever, registry_fingerprint
@@ -99,3 +102,16 @@ class Components:
     def answer_chain(self) -> Runnable[AskInput | str, Answer]:
         """The answer path as a LangChain Runnable (``radslag ask`` and ``radslag eval`` use it)."""
         return answer_runnable(self.pipeline)
+
+    @cached_property
+    def database(self) -> Database:
+        """Feedback and saved conversations (schema migrated on first use)."""
+        return Database(self.settings.database)
+
+    @cached_property
+    def feedback(self) -> FeedbackStore:
+        return FeedbackStore(self.database)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.database)

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("RADSLAG_LLM_BASE_URL", "llm_base_url")
     )
     api: ApiSettings = Field(default_factory=ApiSettings)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the feedback/conversation database; unset: SQLite in data_dir."
+    )
 
     def model_post_init(self, _context: object) -> None:
         # Flat shortcuts named in the design card win over the nested defaults.
@@ -90,3 +93,7 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'radslag.db'}"

@@ -6,6 +6,10 @@ import gradio as gr
 
 from radslag.components import Components
 from radslag.settings import Settings
+from ui.admin_tab import CSS as ADMIN_CSS
+from ui.admin_tab import build_admin_tab
+from ui.conversations import build_conversations
+from ui.feedback import FEEDBACK_OPTIONS, build_feedback
 from ui.handlers import Handlers
 from ui.overview_tab import CSS as OVERVIEW_CSS
 from ui.overview_tab import build_overview_tab
@@ -17,7 +21,7 @@ WORKSPACE_CSS = """
 .rs-context mark { background: #ffe066; color: #1b1b1b; padding: 0 .1em; }
 /* The theme's grey info text (a component's hint) is below WCAG AA contrast (axe). */
 .info-text { color: #4b5563 !important; }
-""" + OVERVIEW_CSS
+""" + OVERVIEW_CSS + ADMIN_CSS
 
 
 # The session cookie is HttpOnly: the server clears it (POST /api/auth/logout), then back to sign-in.
@@ -42,7 +46,7 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
                 # Messages are Markdown built by ui/render.chat_markdown (document text escaped);
                 # no LaTeX, no raw tags.
                 chat = gr.Chatbot(
-                    label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=None,
+                    label=t(lang0, "chat"), height=460, elem_id="rs-chat", feedback_options=FEEDBACK_OPTIONS,
                     latex_delimiters=[], allow_tags=False, buttons=["copy", "copy_all"],
                 )
                 # lines=1 is Gradio's Enter-submits mode; Shift+Enter adds a line (grows to max_lines).
@@ -57,6 +61,7 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
                 with gr.Accordion(t(lang0, "filters"), open=False) as filters:
                     committees = gr.Dropdown([], multiselect=True, label=t(lang0, "committees"), elem_id="rs-committees")
                     documents = gr.Dropdown([], multiselect=True, label=t(lang0, "documents"), elem_id="rs-documents")
+                feedback = build_feedback(components, h.settings, lang=lang, chat=chat, answer=answer)
             with gr.Column(scale=2):
                 sources = gr.Radio(
                     [], label=t(lang0, "sources"), info=t(lang0, "sources_hint"), elem_id="rs-sources"
@@ -67,8 +72,12 @@ def build_workspace(components: Components, settings: Settings | None = None) ->
                 export = gr.Textbox(
                     "", label=t(lang0, "export"), lines=8, max_lines=20, interactive=False, buttons=["copy"], elem_id="rs-export"
                 )
+                saved = build_conversations(components, h.settings, demo, lang=lang, chat=chat, answer=answer,
+                                            sources=sources, passage=passage, export=export)
+                feedback.connect(saved.conv_id)
 
         build_overview_tab(components, lang)
+        build_admin_tab(components, h.settings, demo, lang)
 
         ask_inputs = [question, chat, committees, documents, lang]
         ask_outputs = [chat, question, sources, passage, export, answer]
