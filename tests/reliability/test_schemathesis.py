@@ -48,6 +48,7 @@ ADMIN_OPERATIONS = {
     "DELETE /api/documents/{doc_id}",
     "PATCH /api/documents/{doc_id}",
     "POST /api/reindex",
+    "GET /api/feedback",
 }
 ANSWERING = ("POST /api/ask", "POST /api/ask/stream", "POST /v1/chat/completions")
 
