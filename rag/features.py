@@ -259,15 +259,21 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     return rows
 
 
-def verdict_row(*, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool) -> dict[str, float]:
-    q_neg = bool(NEGATION.search(question))
+def position_cues(text: str) -> dict[str, float]:
+    """The closed-class cues of a position: negation, doubt, support, contrast, condition."""
     return {
-        "negation": min(len(NEGATION.findall(quote)), 3) / 3,
-        "doubt": min(len(DOUBT.findall(quote)), 3) / 3,
-        "support": min(len(SUPPORT.findall(quote)), 3) / 3,
-        "contrast": float(bool(CONTRAST.search(quote))),
-        "condition": float(bool(CONDITION.search(quote))),
-        "question_negated": float(q_neg),
+        "negation": min(len(NEGATION.findall(text)), 3) / 3,
+        "doubt": min(len(DOUBT.findall(text)), 3) / 3,
+        "support": min(len(SUPPORT.findall(text)), 3) / 3,
+        "contrast": float(bool(CONTRAST.search(text))),
+        "condition": float(bool(CONDITION.search(text))),
+    }
+
+
+def verdict_row(*, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool) -> dict[str, float]:
+    return {
+        **position_cues(quote),
+        "question_negated": float(bool(NEGATION.search(question))),
         "coverage": coverage,
         "reply_missing": float(reply_missing or named_missing),
     }
@@ -282,11 +288,7 @@ def stance_row(quote: str, vector: np.ndarray | None) -> dict[str, float]:
     of the yes/no verdict (support, doubt, negation, contrast, condition) and the sentences'
     mean e5 vector (stored at ingest), which carries the position in words the cues miss."""
     row = {
-        "support": min(len(SUPPORT.findall(quote)), 3) / 3,
-        "doubt": min(len(DOUBT.findall(quote)), 3) / 3,
-        "negation": min(len(NEGATION.findall(quote)), 3) / 3,
-        "contrast": float(bool(CONTRAST.search(quote))),
-        "condition": float(bool(CONDITION.search(quote))),
+        **position_cues(quote),
         "length": log1p(len(quote.split())),
         "has_vector": float(vector is not None),
     }

@@ -111,21 +111,29 @@ def compilations(snap: Snapshot, filters: Filters | None = None) -> list[Compila
     return sorted(out, key=lambda c: (-len(c.committees), c.doc_id))
 
 
-def measure_wording(snap: Snapshot, measure: str, mask: np.ndarray | None) -> str:
-    """How the documents word a measure: the text after its number where a reply quotes it
-    ("4.3.2 Åtgärd: Utred möjligheten …"), up to the end of that sentence."""
-    # The wording ends at the sentence's end or where the next measure's number starts.
-    pattern = re.compile(rf"(?<![\d.]){re.escape(measure)}\s+(?:Åtgärd:\s*)?([A-ZÅÄÖ](?:(?!\s\d+\.\d)[^.?!]){{10,240}})")
-    found: list[tuple[int, str]] = []
+#: A measure number followed by its wording ("4.3.2 Åtgärd: Utred möjligheten …"). The wording
+#: ends at the sentence's end or where the next measure's number starts.
+_WORDING = re.compile(r"(?<![\d.])(\d+(?:\.\d+){1,3})\s+(Åtgärd:\s*)?([A-ZÅÄÖ](?:(?!\s\d+\.\d)[^.?!]){10,240})")
+
+
+def measure_wordings(snap: Snapshot, mask: np.ndarray | None) -> dict[str, str]:
+    """How the documents word each measure, in one pass over the texts: the text after its
+    number where a reply quotes it, the commission's own ("Åtgärd: …") preferred, and among
+    those the shortest (replies that run on without a full stop make longer matches)."""
+    best: dict[str, tuple[int, int, str]] = {}
     for i, text in enumerate(snap.texts):
         if mask is not None and not mask[i]:
             continue
-        for m in pattern.finditer(text):
-            wording = " ".join(m.group(1).split())
-            # The commission's own wording is introduced as "Åtgärd:"; prefer it.
-            found.append((0 if "Åtgärd:" in m.group(0) else 1, wording))
-    # Replies that run on without a full stop make longer matches: the shortest is the wording.
-    return min(found, key=lambda f: (f[0], len(f[1])))[1] if found else ""
+        for m in _WORDING.finditer(text):
+            wording = " ".join(m.group(3).split())
+            key = (0 if m.group(2) else 1, len(wording), wording)
+            if m.group(1) not in best or key < best[m.group(1)]:
+                best[m.group(1)] = key
+    return {measure: key[2] for measure, key in best.items()}
+
+
+def measure_wording(snap: Snapshot, measure: str, mask: np.ndarray | None) -> str:
+    return measure_wordings(snap, mask).get(measure, "")
 
 
 def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[MeasureInfo]:
@@ -143,7 +151,8 @@ def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[Measur
         for n in numbers:
             by_measure.setdefault(n, set()).add(str(m["committee"]))
     key = lambda n: tuple(int(x) for x in n.split("."))  # noqa: E731
-    return [MeasureInfo(n, measure_wording(snap, n, mask), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: key(x[0]))]
+    wordings = measure_wordings(snap, mask)
+    return [MeasureInfo(n, wordings.get(n, ""), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: key(x[0]))]
 
 
 def _deciding(snap: Snapshot, p: Passage, best: int, quote: list[str]) -> tuple[list[str], np.ndarray | None]:

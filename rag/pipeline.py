@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +50,12 @@ from rag.evidence import (
     without_names,
 )
 from rag.features import answerable_row, measures, sentence_row, text_traits, type_match, verdict_row
-from rag.hybrid import HybridRetriever, lexical_text
+from rag.hybrid import HybridRetriever, Snapshot, lexical_text
 from rag.overview import (
     CommitteeEvidence,
     MeasureInfo,
     Overview,
+    View,
     build_overview,
     committee_evidence,
     compilations,
@@ -184,13 +185,16 @@ class RagPipeline:
     ) -> Answer:
         prep = self._prepare(question, history, filters)
         t0 = time.perf_counter()
-        text = REFUSAL[prep.qplan.language]
-        if prep.evidence:
-            text = self.backend.compose(prep.qplan.original, prep.qplan.language, prep.evidence, prep.kind, prep.frame)
-            if not isinstance(self.backend, ExtractiveComposer):
-                text = self._checked(text, prep.evidence, prep.qplan, prep.kind, prep.frame)
+        text = self._compose(prep) if prep.evidence else REFUSAL[prep.qplan.language]
         prep.timings["answer"] = time.perf_counter() - t0
         return self._finish(prep, text, id)
+
+    def _compose(self, prep: Prepared) -> str:
+        """The whole answer text from the backend; a generated one keeps only checked claims."""
+        text = self.backend.compose(prep.qplan.original, prep.qplan.language, prep.evidence, prep.kind, prep.frame)
+        if not isinstance(self.backend, ExtractiveComposer):
+            text = self._checked(text, prep.evidence, prep.qplan, prep.kind, prep.frame)
+        return text
 
     def _prepare(self, question: str, history: list[ChatTurn] | None, filters: Filters | None) -> Prepared:
         """Understanding, retrieval and evidence: everything before the answer text."""
@@ -272,10 +276,7 @@ class RagPipeline:
             sent.append(REFUSAL[qplan.language])
             yield sent[-1]
         elif isinstance(self.backend, ExtractiveComposer) or not hasattr(self.backend, "compose_stream"):
-            text = self.backend.compose(qplan.original, qplan.language, evidence, prep.kind, prep.frame)
-            if not isinstance(self.backend, ExtractiveComposer):
-                text = self._checked(text, evidence, qplan, prep.kind, prep.frame)
-            parts = text.split("\n")
+            parts = self._compose(prep).split("\n")
             for i, part in enumerate(parts):
                 sent.append(part + ("\n" if i < len(parts) - 1 else ""))
                 yield sent[-1]
@@ -291,12 +292,8 @@ class RagPipeline:
         qplan, evidence = prep.qplan, prep.evidence
         snap = self.retriever.snapshot()
 
-        def vector(chunk_id: str) -> np.ndarray | None:
-            row = snap.row.get(chunk_id)
-            return None if row is None else snap.vectors[row]
-
         def check(sentence: str) -> str:
-            checked = verify_claims(sentence, evidence, snap.lexical, self.retriever.embed_query, vector)
+            checked = verify_claims(sentence, evidence, snap.lexical, self.retriever.embed_query, self._vector_of(snap))
             text, used = valid_markers(checked.text, len(evidence))
             return text if used else ""  # a sentence without a resolving marker is not sent
 
@@ -330,11 +327,15 @@ class RagPipeline:
     # -- remiss overview ---------------------------------------------------------------------
     def overview(self, query: str, filters: Filters | None = None, doc_id: str | None = None) -> Overview:
         """Every committee's stance on a measure ("4.3.2") or a topic, with deciding sentences."""
+        return build_overview(self.retriever, self.decisions, self._views(query, filters), filters, doc_id)
+
+    def _views(self, query: str, filters: Filters | None) -> list[View]:
+        """Each way the overview searches for ``query``, embedded, with its sentence ranker."""
         views = []
         for qplan in overview_plans(query, self.retriever.snapshot(), filters):
             qvec = self.retriever.embed_query(qplan.text)
             views.append((qplan, qvec, self._scorer(qplan, qvec)))
-        return build_overview(self.retriever, self.decisions, views, filters, doc_id)
+        return views
 
     def overview_evidence(self, query: str, doc_id: str | None = None) -> list[list[CommitteeEvidence]]:
         """What the overview's models read for each replying committee, per view of the query
@@ -342,11 +343,7 @@ class RagPipeline:
         snap = self.retriever.snapshot()
         comps = compilations(snap)
         doc = doc_id or (comps[0].doc_id if comps else "")
-        out = []
-        for qplan in overview_plans(query, snap, None):
-            qvec = self.retriever.embed_query(qplan.text)
-            out.append(committee_evidence(self.retriever, qplan, qvec, None, self._scorer(qplan, qvec), doc))
-        return out
+        return [committee_evidence(self.retriever, qplan, qvec, None, scorer, doc) for qplan, qvec, scorer in self._views(query, None)]
 
     def measures(self, filters: Filters | None = None) -> list[MeasureInfo]:
         """The measures the compilation's replies discuss, with the committees naming each."""
@@ -417,6 +414,16 @@ class RagPipeline:
             return (filters or Filters()).model_copy(update={"committee": named})
         return filters
 
+    @staticmethod
+    def _vector_of(snap: Snapshot) -> Callable[[str], np.ndarray | None]:
+        """A chunk's stored passage vector by id (None when the snapshot lacks it)."""
+
+        def vector(chunk_id: str) -> np.ndarray | None:
+            row = snap.row.get(chunk_id)
+            return None if row is None else snap.vectors[row]
+
+        return vector
+
     def _checked(self, text: str, evidence: list[Evidence], qplan: QueryPlan, kind: str, frame: Frame) -> str:
         """A generated answer keeps only claims its citations support (see rag/verify.py);
         if none survives, the extractive answer stands in."""
@@ -424,12 +431,7 @@ class RagPipeline:
         if text == extractive:
             return text  # the backend fell back: verbatim quotes need no check
         snap = self.retriever.snapshot()
-
-        def vector(chunk_id: str) -> np.ndarray | None:
-            row = snap.row.get(chunk_id)
-            return None if row is None else snap.vectors[row]
-
-        checked = verify_claims(text, evidence, snap.lexical, self.retriever.embed_query, vector)
+        checked = verify_claims(text, evidence, snap.lexical, self.retriever.embed_query, self._vector_of(snap))
         if checked.dropped or checked.repaired:
             log.info("answer check: kept %d, repaired %d, dropped %d claims", checked.kept, checked.repaired, len(checked.dropped))
         return checked.text if checked.kept or checked.repaired else extractive
