@@ -49,13 +49,17 @@ def ingest_throughput(ingestor: Ingestor, corpus_dir: Path, sample: int = ENCODE
             "share_of_ceiling": round((chunks / seconds) / (len(texts) / encode_s), 3)}
 
 
-def overview_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, rounds: int = 2) -> dict[str, Any]:
-    """Warm wall time of a remiss overview over every committee of the compilation: each
-    measure the replies name, and the same measures' wordings as free-text topics."""
+def bench_pipeline(store: ChunkStore, docs: DocumentRegistry, embedder: Any) -> Any:
+    """The answer engine over the bench's own store (decisions loaded once for all figures)."""
     from rag.hybrid import HybridRetriever, registry_fingerprint
     from rag.pipeline import RagPipeline
 
-    pipeline = RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
+    return RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
+
+
+def overview_latency(pipeline: Any, rounds: int = 2) -> dict[str, Any]:
+    """Warm wall time of a remiss overview over every committee of the compilation: each
+    measure the replies name, and the same measures' wordings as free-text topics."""
     measures = pipeline.measures()
     queries = [m.measure for m in measures] + [m.text for m in measures if m.text][:10]
     if not queries:
@@ -72,14 +76,10 @@ def overview_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, r
             "p95_s": round(float(np.percentile(arr, 95)), 4), "max_s": round(float(arr.max()), 4)}
 
 
-def first_part_latency(store: ChunkStore, docs: DocumentRegistry, embedder: Any, questions: list[str]) -> dict[str, Any]:
+def first_part_latency(pipeline: Any, questions: list[str]) -> dict[str, Any]:
     """Warm time to the first streamed part of an answer (``RagPipeline.stream``, the path of
     /api/ask/stream and /v1 with stream=true), and to the whole answer, with the offline
     backend. (With a generative backend the first part is the first checked sentence.)"""
-    from rag.hybrid import HybridRetriever, registry_fingerprint
-    from rag.pipeline import RagPipeline
-
-    pipeline = RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
     list(pipeline.stream(questions[0]))  # warm
     first, whole = [], []
     for q in questions:
@@ -111,8 +111,9 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
         ingestor = Ingestor(store, docs, embedder, settings.embedding.batch_size)
         result["ingest"] = ingest_throughput(ingestor, settings.corpus_dir)
         result["rss_mb"]["after_ingest"] = peak_rss_mb()
-        result["overview"] = overview_latency(store, docs, embedder)
-        result["first_part"] = first_part_latency(store, docs, embedder, questions)
+        pipeline = bench_pipeline(store, docs, embedder)
+        result["overview"] = overview_latency(pipeline)
+        result["first_part"] = first_part_latency(pipeline, questions)
         corpus = Corpus.read(store)
         result["scale"] = []
         for factor in factors:

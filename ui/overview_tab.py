@@ -6,6 +6,7 @@ its deciding passage in context, as sources do in the chat tab.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import tempfile
@@ -74,6 +75,9 @@ def table_html(report: OverviewReport | None, stances: list[str], group: str, la
 class OverviewHandlers:
     def __init__(self, components: Components) -> None:
         self.components = components
+        # One folder for the XLSX downloads, removed with the process; each file is named by its
+        # content so concurrent officials never overwrite one another's.
+        self._downloads = tempfile.TemporaryDirectory(prefix="radslag-overview-")
 
     def measure_choices(self) -> Any:
         measures = self.components.pipeline.measures()
@@ -90,8 +94,11 @@ class OverviewHandlers:
             return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", gr.update(value=None), gr.update()
         opened = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
         groups = [TEXTS[lang]["all"], *sorted({r.group for r in report.rows})]
-        path = Path(tempfile.mkdtemp(prefix="radslag-overview-")) / f"remiss-{report.measure or 'overview'}.xlsx"
-        path.write_bytes(xlsx_bytes(report, lang))
+        data = xlsx_bytes(report, lang)
+        folder = Path(self._downloads.name) / hashlib.sha1(data).hexdigest()[:16]
+        folder.mkdir(exist_ok=True)
+        path = folder / f"remiss-{report.measure or 'overview'}.xlsx"
+        path.write_bytes(data)
         return (
             report.model_dump(), table_html(report, stances, group, lang), gr.update(choices=opened, value=None), "",
             markdown(report, lang), gr.update(value=str(path)), gr.update(choices=groups),

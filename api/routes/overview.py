@@ -10,9 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from api.auth import VisibilityDep
 from api.deps import ComponentsDep, SettingsDep
 from api.responses import RATE_LIMITED, UNAVAILABLE
-from api.schemas import check_length
+from api.schemas import check_length, scoped_filters
 from rag.overview_report import MeasureOut, OverviewReport, csv_text, markdown, measures_out, to_report, xlsx_bytes
-from rag.types import Filters
 
 router = APIRouter(prefix="/api", tags=["overview"])
 
@@ -38,8 +37,7 @@ def _query(measure: str | None, topic: str | None, max_chars: int) -> str:
 
 
 def _overview(components: ComponentsDep, visibility: list[str] | None, query: str, doc_id: str | None, lang: str) -> OverviewReport:
-    filters = Filters(visibility=list(visibility)) if visibility is not None else None
-    return to_report(components.pipeline.overview(query, filters, doc_id), lang)
+    return to_report(components.pipeline.overview(query, scoped_filters(None, visibility), doc_id), lang)
 
 
 @router.get(
@@ -83,5 +81,4 @@ def export(
     responses=UNAVAILABLE,
 )
 def measures(components: ComponentsDep, visibility: VisibilityDep) -> list[MeasureOut]:
-    filters = Filters(visibility=list(visibility)) if visibility is not None else None
-    return measures_out(components.pipeline.measures(filters))
+    return measures_out(components.pipeline.measures(scoped_filters(None, visibility)))
