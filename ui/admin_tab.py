@@ -17,7 +17,7 @@ from radslag import library
 from radslag.components import Components
 from radslag.settings import Settings
 from ui.identity import Identity
-from ui.labels import label
+from ui.texts import t as label
 
 # Gradio's default hint grey (#bbbbc2) and its red stop button fail WCAG AA contrast.
 CSS = """

@@ -16,7 +16,6 @@ import gradio as gr
 from radslag.components import Components
 from radslag.settings import Settings
 from ui.identity import Identity
-from ui.labels import label
 from ui.render import export_markdown, source_label
 from ui.texts import t
 
@@ -81,7 +80,7 @@ class ConversationHandlers:
         user = self.identity.user(request)
         turns = self.components.conversations.turns(user, chosen) if user and chosen else None
         if not turns:
-            return (gr.update(),) * 6 + (label(lang, "none_picked"),)
+            return (gr.update(),) * 6 + (t(lang, "none_picked"),)
         last = turns[-1].answer
         cites = last.get("citations") or []
         sources = gr.update(choices=[(source_label(c, lang), str(c["n"])) for c in cites], value=None, info=t(lang, "sources_hint"))
@@ -90,18 +89,18 @@ class ConversationHandlers:
     def delete(self, chosen: str | None, conv_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         user = self.identity.user(request)
         if not user or not chosen or not self.components.conversations.delete(user, chosen):
-            return gr.update(), conv_id, gr.update(), gr.update(), label(lang, "none_picked")
+            return gr.update(), conv_id, gr.update(), gr.update(), t(lang, "none_picked")
         if chosen == conv_id:  # the open conversation is gone: start afresh
-            return self.choices(user), None, [], None, label(lang, "deleted")
-        return self.choices(user), conv_id, gr.update(), gr.update(), label(lang, "deleted")
+            return self.choices(user), None, [], None, t(lang, "deleted")
+        return self.choices(user), conv_id, gr.update(), gr.update(), t(lang, "deleted")
 
     @staticmethod
     def relabel(lang: str) -> tuple[Any, ...]:
         return (
-            gr.update(label=label(lang, "saved")),
-            gr.update(label=label(lang, "saved_pick"), info=label(lang, "saved_info")),
-            gr.update(value=label(lang, "open")),
-            gr.update(value=label(lang, "delete_conv")),
+            gr.update(label=t(lang, "saved")),
+            gr.update(label=t(lang, "saved_pick"), info=t(lang, "saved_info")),
+            gr.update(value=t(lang, "open")),
+            gr.update(value=t(lang, "delete_conv")),
         )
 
 
@@ -121,13 +120,13 @@ def build_conversations(
     """The "saved conversations" accordion, placed where it is called, and its events."""
     h = ConversationHandlers(components, identity or Identity(settings))
     conv_id = gr.State(None)
-    with gr.Accordion(label(lang.value, "saved"), open=False, elem_id="rs-saved") as accordion:
+    with gr.Accordion(t(lang.value, "saved"), open=False, elem_id="rs-saved") as accordion:
         picker = gr.Dropdown(
-            [], label=label(lang.value, "saved_pick"), info=label(lang.value, "saved_info"), elem_id="rs-conversations"
+            [], label=t(lang.value, "saved_pick"), info=t(lang.value, "saved_info"), elem_id="rs-conversations"
         )
         with gr.Row():
-            open_btn = gr.Button(label(lang.value, "open"), elem_id="rs-open-conversation", size="sm")
-            delete_btn = gr.Button(label(lang.value, "delete_conv"), elem_id="rs-delete-conversation", size="sm", variant="stop")
+            open_btn = gr.Button(t(lang.value, "open"), elem_id="rs-open-conversation", size="sm")
+            delete_btn = gr.Button(t(lang.value, "delete_conv"), elem_id="rs-delete-conversation", size="sm", variant="stop")
         status = gr.Markdown("", elem_id="rs-saved-status")
     answer.change(h.save, [answer, chat, conv_id], [conv_id, picker])
     open_btn.click(h.reopen, [picker, lang], [chat, answer, conv_id, sources, passage, export, status])

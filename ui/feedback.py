@@ -15,7 +15,7 @@ import gradio as gr
 from radslag.components import Components
 from radslag.settings import Settings
 from ui.identity import Identity
-from ui.labels import label
+from ui.texts import t as label
 
 FEEDBACK_OPTIONS = ("Like", "Dislike")  # Gradio draws these two as thumbs up / down
 Messages = list[dict[str, Any]]
