@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from eval.bank import load
 from eval.matching import overlap
+from eval.train import table_model
 from rag.decisions import Decisions
 from rag.features import stance_row
 from rag.overview import TEXT_STANCES
@@ -41,16 +40,13 @@ STANCE_C = 0.05
 
 
 def addressed_model() -> Pipeline:
-    return Pipeline([("scale", StandardScaler()), ("model", LogisticRegression(C=ADDRESSED_C, max_iter=5000))])
+    return table_model(c=ADDRESSED_C)
 
 
 def stance_model() -> Pipeline:
     # Balanced: "negative" and "mentions" are rarer than "positive", and an overview that
     # only ever says positive is worthless to the official compiling the remiss.
-    return Pipeline([
-        ("scale", StandardScaler()),
-        ("model", LogisticRegression(C=STANCE_C, max_iter=5000, class_weight="balanced")),
-    ])
+    return table_model(balanced=True, c=STANCE_C)
 
 
 def _rows(path: Path) -> list[dict]:
