@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from eval.gold import load_gold
-from eval.scale import STAGES, Corpus, scale_point
+from eval.scale import STAGES, Corpus, scale_point, snapshot_store
 from ingest.pipeline import DocumentRegistry, Ingestor, expand_paths
 from ingest.store import ChunkStore, make_client
 
@@ -49,12 +49,12 @@ def ingest_throughput(ingestor: Ingestor, corpus_dir: Path, sample: int = ENCODE
             "share_of_ceiling": round((chunks / seconds) / (len(texts) / encode_s), 3)}
 
 
-def bench_pipeline(store: ChunkStore, docs: DocumentRegistry, embedder: Any) -> Any:
+def bench_pipeline(store: ChunkStore, docs: DocumentRegistry, embedder: Any, folder: Path) -> Any:
     """The answer engine over the bench's own store (decisions loaded once for all figures)."""
-    from rag.hybrid import HybridRetriever, registry_fingerprint
+    from rag.hybrid import HybridRetriever
     from rag.pipeline import RagPipeline
 
-    return RagPipeline(HybridRetriever(store, embedder, registry_fingerprint(store, docs.all)))
+    return RagPipeline(HybridRetriever(store, embedder, snapshot_store(store, docs, folder)))
 
 
 def overview_latency(pipeline: Any, rounds: int = 2) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
         ingestor = Ingestor(store, docs, embedder, settings.embedding.batch_size)
         result["ingest"] = ingest_throughput(ingestor, settings.corpus_dir)
         result["rss_mb"]["after_ingest"] = peak_rss_mb()
-        pipeline = bench_pipeline(store, docs, embedder)
+        pipeline = bench_pipeline(store, docs, embedder, Path(tmp) / "index")
         result["overview"] = overview_latency(pipeline)
         result["first_part"] = first_part_latency(pipeline, questions)
         corpus = Corpus.read(store)

@@ -21,8 +21,9 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.pipeline import DocumentRegistry
 from ingest.store import ChunkStore, make_client
-from rag.hybrid import HybridRetriever, registry_fingerprint
+from rag.hybrid import HybridRetriever
 from rag.pipeline import RagPipeline
+from rag.snapshot import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,14 @@ def perturbed(vectors: np.ndarray, copy: int) -> np.ndarray:
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def build_index(corpus: Corpus, factor: int, path: Path) -> tuple[ChunkStore, DocumentRegistry, float]:
+def snapshot_store(store: ChunkStore, docs: DocumentRegistry, folder: Path) -> SnapshotStore:
+    return SnapshotStore(folder, store.collection, docs.all)
+
+
+def build_index(corpus: Corpus, factor: int, path: Path, collection: str = "bench") -> tuple[ChunkStore, DocumentRegistry, float]:
     """A fresh embedded Chroma at ``path`` holding ``factor`` copies; returns the build seconds."""
     client = make_client(None, path)
-    store, docs = ChunkStore(client, "bench"), DocumentRegistry(client, "bench")
+    store, docs = ChunkStore(client, collection), DocumentRegistry(client, collection)
     batch = max(1, min(int(client.get_max_batch_size()), 5000))
     started = time.perf_counter()
     for copy in range(factor):
@@ -108,11 +113,166 @@ def query_latency(pipeline: RagPipeline, questions: Sequence[str], warmup: int =
 
 def scale_point(corpus: Corpus, factor: int, embedder: Embedder, questions: Sequence[str], path: Path) -> dict[str, Any]:
     store, docs, build_s = build_index(corpus, factor, path)
-    retriever = HybridRetriever(store, embedder, registry_fingerprint(store, docs.all))
+    retriever = HybridRetriever(store, embedder, snapshot_store(store, docs, path / "index"))
     t0 = time.perf_counter()
-    retriever.snapshot()  # the lexical index and vector matrix every replica builds at start
+    retriever.snapshot()  # the first build of the snapshot (BM25, vectors, columns), as at ingest
     snapshot_s = time.perf_counter() - t0
     latency = query_latency(RagPipeline(retriever), questions)
     log.info("scale %dx: %d chunks, build %.1fs, snapshot %.1fs", factor, store.count(), build_s, snapshot_s)
     return {"factor": factor, "chunks": store.count(), "chroma_build_s": round(build_s, 3),
             "lexical_snapshot_s": round(snapshot_s, 3), "latency": latency}
+
+
+# -- the serving curve: a real `radslag serve` over each enlarged index ------------------
+def _pct_s(vals: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(vals, q)), 4) if vals else None
+
+
+def serve_point(factor: int, chunks: int, data_dir: Path, collection: str, questions: Sequence[str], rounds: int = 3) -> dict[str, Any]:
+    """Start ``radslag serve`` on ``data_dir`` (the index is already built and published):
+    seconds from spawn to /readyz, then warm latency over HTTP per question kind and the
+    server's RSS (now and peak)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    import httpx
+
+    from eval.load import free_port, wait_ready
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "RADSLAG_DATA_DIR": str(data_dir), "RADSLAG_CHROMA__COLLECTION": collection,
+           "RADSLAG_API__RATE_LIMIT_PER_MINUTE": "0"}
+    env.pop("RADSLAG_CHROMA_URL", None)
+    env.pop("RADSLAG_CHROMA__URL", None)
+    cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-ingest-if-empty"]
+    with tempfile.TemporaryFile("w+") as log_file:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            try:
+                wait_ready(url, 600, alive=lambda: proc.poll() is None)
+            except RuntimeError as exc:
+                log_file.seek(0)
+                raise RuntimeError(f"{exc}\n{log_file.read()[-3000:]}") from None
+            ready_s = time.perf_counter() - started
+            rss_ready = _rss(proc.pid)
+            times: dict[str, list[float]] = {"direct": [], "aggregate": [], "refuse": []}
+            with httpx.Client(base_url=url, timeout=120) as client:
+                for q in questions[:2]:
+                    client.post("/api/ask", json={"question": q}).raise_for_status()
+                for _ in range(rounds):
+                    for q in questions:
+                        t0 = time.perf_counter()
+                        r = client.post("/api/ask", json={"question": q})
+                        r.raise_for_status()
+                        times.setdefault(r.json().get("strategy", "direct"), []).append(time.perf_counter() - t0)
+            rss_now, rss_peak = _rss(proc.pid), _rss(proc.pid, "VmHWM")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    plain = times["direct"] + times["refuse"]
+    agg = times["aggregate"]
+    return {"scale": factor, "chunks": chunks, "ready_s": round(ready_s, 2), "rss_mb": rss_now, "rss_ready_mb": rss_ready,
+            "rss_peak_mb": rss_peak, "n": len(plain), "p50_s": _pct_s(plain, 50), "p95_s": _pct_s(plain, 95),
+            "agg_n": len(agg), "agg_p50_s": _pct_s(agg, 50), "agg_p95_s": _pct_s(agg, 95)}
+
+
+def _rss(pid: int, field: str = "VmRSS") -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def scale_curve(corpus: Corpus, factors: Sequence[int], questions: Sequence[str], workdir: Path, emit: Any = None) -> list[dict[str, Any]]:
+    """For each factor: build the enlarged Chroma, publish its snapshot (what an ingest does),
+    then serve it and measure. Each point's store is deleted before the next is built."""
+    import shutil
+
+    out = []
+    for factor in factors:
+        data_dir = workdir / f"scale-{factor}"
+        store, docs, build_s = build_index(corpus, factor, data_dir / "chroma", collection="radslag")
+        t0 = time.perf_counter()
+        snapshot_store(store, docs, data_dir / "index" / "radslag").sync()
+        snapshot_s = time.perf_counter() - t0
+        chunks = store.count()
+        del store, docs
+        point = {**serve_point(factor, chunks, data_dir, "radslag", questions), "chroma_build_s": round(build_s, 1),
+                 "snapshot_build_s": round(snapshot_s, 2)}
+        log.info("scale %dx: %s", factor, point)
+        out.append(point)
+        if emit:
+            emit(point)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return out
+
+
+def run_scale_cli(settings: Any, largest: int, out: Path, as_json: bool = False) -> list[dict[str, Any]]:
+    """``radslag bench --scale N``: the serving curve at 1x, 10x, 100x … up to N (each point
+    printed as it completes; with ``--json`` one JSON object per line), a plot and a JSON
+    file in ``out``. The copied corpus is the real index (ingested first when empty)."""
+    import json
+    import tempfile
+
+    from eval.gold import load_gold
+    from radslag.components import Components
+
+    comps = Components(settings)
+    if comps.store.count() == 0:
+        comps.ingestor.ingest([settings.corpus_dir])
+    corpus = Corpus.read(comps.store)
+    factors = [f for f in (1, 10, 100, 1000, 10000) if f < largest] + [largest]
+    gold = Path(__file__).with_name("data") / "gold-dev.jsonl"
+    questions = [i.question for i in load_gold(gold)]
+    out.mkdir(parents=True, exist_ok=True)
+
+    def emit(point: dict[str, Any]) -> None:
+        if as_json:
+            print(json.dumps(point), flush=True)
+        else:
+            print(f"{point['scale']:>5}x {point['chunks']:>7} chunks: ready {point['ready_s']:.1f} s, RSS {point['rss_mb']} MB "
+                  f"(peak {point['rss_peak_mb']}), p95 {point['p95_s']} s, aggregation p95 {point['agg_p95_s']} s; "
+                  f"Chroma build {point['chroma_build_s']} s, snapshot {point['snapshot_build_s']} s", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="radslag-scale-", dir=settings.data_dir) as tmp:
+        points = scale_curve(corpus, factors, questions, Path(tmp), emit)
+    (out / "scale.json").write_text(json.dumps(points, indent=2), encoding="utf-8")
+    plot_curve(points, out / "scale.png")
+    return points
+
+
+def plot_curve(points: Sequence[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chunks = [p["chunks"] for p in points]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    axes[0].plot(chunks, [p["p95_s"] or 0 for p in points], marker="o", label="non-aggregation p95")
+    axes[0].plot(chunks, [p["agg_p95_s"] or 0 for p in points], marker="o", label="aggregation p95")
+    axes[0].set(xscale="log", xlabel="chunks", ylabel="seconds", title="warm answer latency (HTTP)")
+    axes[1].plot(chunks, [p["ready_s"] for p in points], marker="o", label="start to ready")
+    axes[1].plot(chunks, [p["snapshot_build_s"] for p in points], marker="o", label="snapshot build (at ingest)")
+    axes[1].plot(chunks, [p["chroma_build_s"] for p in points], marker="o", label="Chroma upsert")
+    axes[1].set(xscale="log", yscale="log", xlabel="chunks", ylabel="seconds", title="build and start")
+    axes[2].plot(chunks, [p["rss_mb"] or 0 for p in points], marker="o", label="server RSS after the questions")
+    axes[2].plot(chunks, [p["rss_peak_mb"] or 0 for p in points], marker="o", label="server peak RSS")
+    axes[2].set(xscale="log", xlabel="chunks", ylabel="MB", title="memory")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -97,11 +97,20 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 class Ingestor:
     """Indexes files into a :class:`ChunkStore` with an :class:`Embedder`."""
 
-    def __init__(self, store: ChunkStore, docs: DocumentRegistry, embedder: Embedder, batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        store: ChunkStore,
+        docs: DocumentRegistry,
+        embedder: Embedder,
+        batch_size: int = 16,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.docs = docs
         self.embedder = embedder
         self.batch_size = batch_size
+        # Called after every change to the index (the retrieval snapshot is rebuilt from it).
+        self.on_change = on_change or (lambda: None)
 
     def parse(self, path: Path, doc_id: str | None = None, file_hash: str | None = None) -> _Parsed:
         """Load and chunk one file (no writes). Raises LoadError with a reason."""
@@ -192,8 +201,10 @@ class Ingestor:
             keep = {doc_id_for(p) for p in files}
             for doc_id in self.docs.ids():
                 if doc_id not in keep:
-                    self.delete(doc_id)
+                    self.delete(doc_id, notify=False)
                     report.pruned.append(doc_id)
+        if todo or report.pruned:
+            self.on_change()
         return report
 
     def _write(self, parsed: _Parsed, visibility: str, step: Callable[[int], None]) -> None:
@@ -225,9 +236,13 @@ class Ingestor:
             },
         )
 
-    def delete(self, doc_id: str) -> int:
-        n = self.store.delete_doc(doc_id)
+    def delete(self, doc_id: str, notify: bool = True) -> int:
+        # Registry first: a writer killed between the two leaves unregistered chunks, which
+        # retrieval ignores (the snapshot holds registered documents only) and a re-run removes.
         self.docs.delete(doc_id)
+        n = self.store.delete_doc(doc_id)
+        if notify:
+            self.on_change()
         return n
 
     def set_visibility(self, doc_id: str, visibility: str) -> int:
@@ -243,6 +258,7 @@ class Ingestor:
             metas = [{**(m or {}), "visibility": visibility} for m in got["metadatas"][start : start + 500]]
             col.update(ids=ids[start : start + 500], metadatas=metas)
         self.docs.update_meta(doc_id, {**record, "visibility": visibility})
+        self.on_change()
         return len(ids)
 
 

@@ -273,14 +273,25 @@ def bench(
     soak: Annotated[
         bool, typer.Option(help="With --load: the server as its own process; report its RSS at start, end and max.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --load: print the figures as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --load or --scale: print the figures as JSON.")] = False,
+    scale: Annotated[
+        int, typer.Option("--scale", help="Instead: serve copies of the corpus up to this factor (1x, 10x, … N) and measure each.", min=1)
+    ] = 0,
 ) -> None:
     """Performance figures: ingest throughput, query latency per stage, memory, scale curve.
+
+    With --scale N: for 1x, 10x, … N copies of the corpus, the Chroma build, the snapshot build,
+    a real server's start-to-ready time and RSS, and warm p50/p95 per question kind over HTTP.
 
     With --load: status counts, p50/p95 latency, 5xx/429/transport-error counts and memory under
     N clients mixing /api/ask and /v1/chat/completions (rate limit off). Exit code 1 on any 5xx
     or transport error.
     """
+    if scale:
+        from eval.scale import run_scale_cli
+
+        run_scale_cli(Settings(), scale, out, as_json)
+        return
     if load:
         from eval.load import run_load_cli, run_soak_cli
 

@@ -21,9 +21,10 @@ from radslag.db import Database
 from radslag.feedback import FeedbackStore
 from radslag.settings import Settings
 from rag.answer import AnswerBackend, ExtractiveComposer
-from rag.hybrid import HybridRetriever, registry_fingerprint
+from rag.hybrid import HybridRetriever
 from rag.langchain import AskInput, RadslagRetriever, answer_runnable
 from rag.pipeline import RagPipeline
+from rag.snapshot import SnapshotStore
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,15 @@ class Components:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.store, self.documents, self.embedder, self.settings.embedding.batch_size)
+        # Whoever changes the index publishes the new snapshot: built at ingest, not at start.
+        return Ingestor(self.store, self.documents, self.embedder, self.settings.embedding.batch_size, on_change=self.publish)
+
+    def publish(self) -> None:
+        self.retriever.refresh()
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        return SnapshotStore(self.settings.snapshot_path, self.store.collection, self.documents.all, getattr(self.embedder, "dim", 384))
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -81,7 +90,7 @@ class Components:
         return HybridRetriever(
             self.store,
             self.embedder,
-            registry_fingerprint(self.store, self.documents.all),
+            self.snapshots,
             dense_k=r.dense_k,
             lexical_k=r.lexical_k,
             rrf_k=r.rrf_k,

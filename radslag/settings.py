@@ -90,6 +90,16 @@ class Settings(BaseSettings):
             self.llm.base_url = self.llm_base_url
             self.llm.backend = "openai"
 
+    index_dir: Path | None = Field(
+        default=None,
+        description="Where the retrieval snapshot (BM25, vectors, columns) is published; replicas of one "
+        "deployment share it. Unset: data_dir/index.",
+    )
+
+    @property
+    def snapshot_path(self) -> Path:
+        return (self.index_dir or self.data_dir / "index") / self.chroma.collection
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

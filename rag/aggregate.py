@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,26 +50,14 @@ def sharpen(terms: QueryTerms) -> QueryTerms:
     return terms.reweighted({t: w * w for t, w in terms.weights.items()}, terms.missing**2)
 
 
-def _group_of(meta: dict) -> str:
-    return str(meta.get("section_path", "")).split(" > ")[0].lower()
-
-
-def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | None) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(snap.metas):
-        committee = m.get("committee")
-        if not committee or m.get("reply_missing") or (mask is not None and not mask[i]):
-            continue
-        if group_hint and not _group_of(m).startswith(group_hint):
-            continue
-        rows[committee].append(i)
-    return rows
+def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Each replying committee's rows (within the group hinted at, and the mask)."""
+    return snap.committee_rows(group_hint, mask)
 
 
 def committee_names(snap: Snapshot, filters: Filters | None = None) -> set[str]:
     """The committees of the (visible part of the) index."""
-    mask = snap.mask(filters)
-    return {str(m.get("committee")) for i, m in enumerate(snap.metas) if m.get("committee") and (mask is None or mask[i])}
+    return snap.committee_names(snap.mask(filters))
 
 
 def named_committees(question: str, snap: Snapshot, filters: Filters | None = None) -> list[str]:
@@ -172,7 +159,6 @@ def committee_candidates(
         if not hit:
             continue
         window_text = " ".join(hit.quote)
-        committee_text = " ".join(snap.texts[i] for i in rows)
         stems = {t[:6] for t in snap.lexical._analyse(raw_tokens(window_text))}  # noqa: SLF001
         # A member meets every part of the condition: how much of the question, and how rare
         # a part of it, its window leaves out ("facilitatorer" but not "centralt").
@@ -186,7 +172,7 @@ def committee_candidates(
             "lexical": float(np.max(lexical_all[rows])),
             "anchor": float(bool(want & stems)) if want else 1.0,
             "measure_asked": float(bool(asked)),
-            "measure_hit": float(bool(asked & measures(committee_text))),
+            "measure_hit": float(any(np.isin(snap.cols.measure_rows.get(m, ()), rows).any() for m in asked)),
             "lang_en": float(qplan.language == "en"),
             "score": hit.score,
             "uncovered_max": max(absent, default=0.0) / top_weight,
@@ -247,19 +233,9 @@ def named_committee_evidence(
 
 def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan) -> list[Evidence]:
     snap = retriever.snapshot()
-    mask = snap.mask(filters)
-    seen: set[str] = set()
     out = []
-    for i, m in enumerate(snap.metas):
-        if not m.get("reply_missing") or (mask is not None and not mask[i]):
-            continue
-        if qplan.group_hint and not _group_of(m).startswith(qplan.group_hint):
-            continue
-        committee = str(m.get("committee"))
-        if committee in seen:
-            continue
-        seen.add(committee)
-        p = snap.passage(i, 1.0)
+    for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters), replies=False).items():
+        p = snap.passage(int(rows[0]), 1.0)
         body = p.text.split("\n", 1)[-1].strip() or p.text
         out.append(Evidence(p, [body], label=committee))
     return out

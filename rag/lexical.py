@@ -9,13 +9,14 @@ part is indexed too: a query for "nämnd" then finds "stadsdelsnämnden".
 from __future__ import annotations
 
 import bisect
+import json
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
+import bm25s
 import numpy as np
-from scipy import sparse
 
 # Measure numbers ("4.3.2") are one token: questions cite them ("åtgärd 6.4.4").
 _TOKEN = re.compile(r"\d+(?:\.\d+)+|\w+", re.UNICODE)
@@ -90,35 +91,113 @@ class Decompounder:
         return parts
 
 
+class Analyzer:
+    """Tokens → index terms: Swedish stems, plus the stems of a compound's parts."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(w for w in words if len(w) >= 4)
+        self.decompounder = Decompounder(self.words)
+
+    def analyse(self, tokens: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for tok in tokens:
+            out.append(stem(tok))
+            out.extend(stem(p) for p in self.decompounder.split(tok))
+        return out
+
+
+def word_ids(texts: Sequence[str], words: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's raw tokens as ids of ``words`` (which new tokens extend), flat + row offsets.
+    The index stores these: analysis is a function of the word alone, applied per distinct
+    word when the engine is built, so a rebuild re-reads no text."""
+    rows = [raw_tokens(t) for t in texts]
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    flat = np.fromiter((words.setdefault(w, len(words)) for r in rows for w in r), dtype=np.int32, count=int(lengths.sum()))
+    return flat, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def _gather(flat: np.ndarray, offsets: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``order`` of a ragged array (flat values + row offsets), concatenated."""
+    lengths = np.diff(offsets)[order]
+    out = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    idx = np.repeat(offsets[:-1][order] - out[:-1], lengths) + np.arange(out[-1], dtype=np.int64)
+    return flat[idx], out
+
+
+def bm25_engine(tokens: np.ndarray, offsets: np.ndarray, words: Sequence[str], k1: float, b: float) -> tuple[bm25s.BM25, Analyzer]:
+    """A ``bm25s`` engine over rows of word ids (``tokens`` flat, ``offsets`` per row): every
+    distinct word is analysed once (the decompounder knows every word of the corpus), rows
+    become term ids in vectorised gathers, and the CSC matrix is filled in a few passes.
+    Scores are those of the hand-written index this replaced: Lucene IDF, Okapi saturation
+    scaled by k1 + 1."""
+    analyzer = Analyzer(words)
+    vocab: dict[str, int] = {}
+    analysed = [analyzer.analyse([w]) for w in words]
+    lens = np.fromiter((len(a) for a in analysed), dtype=np.int64, count=len(analysed))
+    per_word = np.fromiter((vocab.setdefault(t, len(vocab)) for a in analysed for t in a), dtype=np.int64, count=int(lens.sum()))
+    word_off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    terms_flat, token_off = _gather(per_word, word_off, np.asarray(tokens, dtype=np.int64))
+    row_off = token_off[np.asarray(offsets, dtype=np.int64)]
+    n = len(offsets) - 1
+    lengths = np.diff(row_off)
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    key, tf = np.unique(terms_flat * max(n, 1) + rows, return_counts=True)
+    terms, docs = key // max(n, 1), key % max(n, 1)
+    df = np.bincount(terms, minlength=len(vocab))
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    avg = float(lengths.mean()) if n else 1.0
+    norm = k1 * (1 - b + b * lengths[docs] / max(avg, 1e-6))
+    engine = bm25s.BM25(k1=k1, b=b, method="lucene")
+    engine.scores = {
+        "data": (idf[terms] * tf * (k1 + 1) / (tf + norm)).astype(np.float32),
+        "indices": docs.astype(np.int32),
+        "indptr": np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+        "num_docs": n,
+    }
+    engine.vocab_dict = vocab
+    engine.unique_token_ids_set = set(vocab.values())
+    engine.nonoccurrence_array = None  # only BM25L/BM25+ use it; index() would have set it
+    return engine, analyzer
+
+
 class BM25Index:
-    """BM25 (Okapi, k1=1.5, b=0.75) over a fixed list of chunk ids, with row masks."""
+    """Swedish BM25 (k1=1.5, b=0.75) over a fixed list of chunk ids, with row masks.
+
+    The scores live in a ``bm25s`` engine (CSC matrix, saved and memory-mapped by ``bm25s``);
+    this class owns the Swedish analysis around it."""
 
     def __init__(self, ids: Sequence[str], texts: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
+        vocab: dict[str, int] = {}
+        tokens, offsets = word_ids(texts, vocab)
+        words = list(vocab)
+        engine, analyzer = bm25_engine(tokens, offsets, words, k1, b)
+        self._init(ids, engine, analyzer, words)
+
+    @classmethod
+    def from_engine(cls, ids: Sequence[str], engine: bm25s.BM25, analyzer: Analyzer, words: Sequence[str]) -> BM25Index:
+        index = cls.__new__(cls)
+        index._init(ids, engine, analyzer, words)
+        return index
+
+    def _init(self, ids: Sequence[str], engine: bm25s.BM25, analyzer: Analyzer, words: Sequence[str]) -> None:
         self.ids = list(ids)
-        self.k1, self.b = k1, b
-        token_lists = [raw_tokens(t) for t in texts]
-        vocab_words = Counter(w for toks in token_lists for w in toks)
-        self.decompounder = Decompounder(w for w, n in vocab_words.items() if n >= 1)
-        docs = [self._analyse(toks) for toks in token_lists]
-        self.term_index: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for r, terms in enumerate(docs):
-            for term, tf in Counter(terms).items():
-                c = self.term_index.setdefault(term, len(self.term_index))
-                rows.append(r)
-                cols.append(c)
-                vals.append(tf)
-        n_docs, n_terms = len(docs), len(self.term_index)
-        tf = sparse.csr_matrix((vals, (rows, cols)), shape=(n_docs, max(n_terms, 1)), dtype=np.float32)
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        avg = float(lengths.mean()) if n_docs else 1.0
-        df = np.bincount(cols, minlength=max(n_terms, 1)).astype(np.float32)
-        self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        # Precompute BM25 term weights per (doc, term), so a query is a sparse column sum.
-        tf = tf.tocoo()
-        norm = k1 * (1 - b + b * lengths[tf.row] / max(avg, 1e-6))
-        weights = tf.data * (k1 + 1) / (tf.data + norm)
-        self.matrix = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=tf.shape, dtype=np.float32)
+        self.engine, self.analyzer = engine, analyzer
+        self.words = list(words)  # the corpus's raw words, in the id order rows are stored in
+        self.decompounder = analyzer.decompounder
+        self.term_index: dict[str, int] = engine.vocab_dict
+        n, df = len(self.ids), np.diff(np.asarray(engine.scores["indptr"]))
+        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        self.engine.save(str(folder / "bm25"), show_progress=False)
+        (folder / "words.json").write_text(json.dumps(self.words, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, ids: Sequence[str]) -> BM25Index:
+        """Memory-mapped: a replica reads the index an ingest wrote without building it."""
+        engine = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
+        words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        return cls.from_engine(ids, engine, Analyzer(words), words)
 
     def sorted_terms_with_prefix(self, prefix: str) -> list[str]:
         if not hasattr(self, "_sorted_terms"):
@@ -131,11 +210,7 @@ class BM25Index:
         return out
 
     def _analyse(self, tokens: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        for tok in tokens:
-            out.append(stem(tok))
-            out.extend(stem(p) for p in self.decompounder.split(tok))
-        return out
+        return self.analyzer.analyse(tokens)
 
     def query_terms(self, query: str) -> list[str]:
         return [t for t in dict.fromkeys(self._analyse(raw_tokens(query))) if t in self.term_index]
@@ -144,9 +219,7 @@ class BM25Index:
         terms = self.query_terms(query)
         if not terms or not self.ids:
             return np.zeros(len(self.ids), dtype=np.float32)
-        cols = [self.term_index[t] for t in terms]
-        sub = self.matrix[:, cols]
-        return np.asarray(sub @ self.idf[cols]).ravel()
+        return np.asarray(self.engine.get_scores_from_ids([self.term_index[t] for t in terms]), dtype=np.float32)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) with score > 0, restricted to rows where ``mask`` is True."""
@@ -159,4 +232,3 @@ class BM25Index:
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top])]
         return [(int(i), float(s[i])) for i in top]
-
