@@ -81,4 +81,4 @@ bench: install
 	$(VENV)/bin/radslag bench
 
 clean:
-	rm -rf data/chroma out .pytest_cache
+	rm -rf data/chroma data/index out .pytest_cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
+
 from radslag.components import Components
 
 
@@ -14,14 +16,17 @@ def visible(meta: dict[str, Any], visibility: list[str] | None) -> bool:
 
 
 def _committee_index(components: Components, visibility: list[str] | None = None) -> dict[str, dict[str, int]]:
-    """committee → {doc_id: chunk count}, from the retriever's current index snapshot."""
-    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for meta in components.retriever.snapshot().metas:
-        if not visible(meta, visibility):
-            continue
-        name = str(meta.get("committee") or "")
-        if name:
-            out[name][str(meta.get("doc_id") or "")] += 1
+    """committee → {doc_id: chunk count}, from the retriever's current index snapshot (its
+    columns: no walk over every chunk's metadata)."""
+    snap = components.retriever.snapshot()
+    cols = snap.cols
+    keep = cols.codes["committee"] >= 0
+    if visibility is not None:
+        keep &= cols.isin("visibility", visibility)
+    pairs, counts = np.unique(np.stack([cols.codes["committee"][keep], cols.codes["doc_id"][keep]]), axis=1, return_counts=True)
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for (committee, doc), n in zip(pairs.T, counts, strict=True):
+        out[cols.labels["committee"][committee]][cols.labels["doc_id"][doc] if doc >= 0 else ""] = int(n)
     return out
 
 
@@ -74,9 +79,9 @@ def chunk_at(components: Components, doc_id: str, start: int, end: int) -> dict[
     """Metadata of the indexed chunk of ``doc_id`` that best overlaps text[start:end] ({} if none)."""
     best: dict[str, Any] = {}
     best_overlap = 0
-    for meta in components.retriever.snapshot().metas:
-        if meta.get("doc_id") != doc_id:
-            continue
+    snap = components.retriever.snapshot()
+    for i in np.flatnonzero(snap.cols.isin("doc_id", [doc_id])):
+        meta = snap.metas[int(i)]
         cs, ce = meta.get("char_start"), meta.get("char_end")
         if isinstance(cs, int) and isinstance(ce, int):
             overlap = min(ce, end) - max(cs, start)

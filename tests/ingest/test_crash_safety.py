@@ -55,6 +55,15 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path: Path, corpus_dir: Path, embedde
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
+    # Another replica, meanwhile: it answers from registered documents only, in both indexes.
+    other = components_for(data_dir, embedder)
+    snap = other.retriever.snapshot()
+    registered = {doc_id for doc_id, _ in other.documents.all()}
+    assert {m["doc_id"] for m in snap.metas} <= registered
+    assert len(snap.lexical.ids) == len(snap.ids) == len(snap.vectors)
+    qvec = embedder.embed_query_vector("Vad säger nämnderna om facilitatorer?")
+    assert all(p.meta["doc_id"] in registered for p in other.retriever.dense(qvec, 20, None))
+
     rerun = subprocess.run(
         [str(RADSLAG), "ingest", str(corpus), "--json"], env=_env(data_dir),
         capture_output=True, text=True, timeout=1800,
@@ -100,3 +109,11 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path: Path, corpus_dir: Path, embedde
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads(again.stdout)["chunks_added"] == 0
+
+    # The published snapshot (what replicas load) agrees with Chroma: the same chunks, one
+    # lexical row and one vector per chunk, and the registry's fingerprint.
+    published = comps.snapshots.load_current()
+    assert published is not None
+    assert sorted(published.ids) == sorted(all_expected)
+    assert len(published.lexical.ids) == len(published.vectors) == len(all_expected)
+    assert published.fingerprint == comps.snapshots.fingerprint()

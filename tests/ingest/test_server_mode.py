@@ -46,6 +46,9 @@ def test_a_second_replica_sees_the_same_index(served: tuple[Components, Path], c
     replica = components_for(tmp_path, embedder, chroma_url=chroma_server.url)
     assert replica.store.count() == comps.store.count() > 30
     assert sorted(replica.documents.ids()) == sorted(comps.documents.ids())
+    # Its own snapshot folder (no shared volume): built from the server, the same rows.
+    assert replica.settings.snapshot_path != comps.settings.snapshot_path
+    assert replica.retriever.snapshot().ids == comps.retriever.snapshot().ids
 
 
 def test_delete_and_reingest(served: tuple[Components, Path]) -> None:
