@@ -363,6 +363,15 @@ class _Rows:
     words: dict[str, int]  # raw word → id
     columns: Columns
 
+    @staticmethod
+    def concat(parts: Sequence[_Rows], words: dict[str, int]) -> _Rows:
+        columns = parts[0].columns
+        for p in parts[1:]:
+            columns = Columns.concat(columns, p.columns)
+        return _Rows([i for p in parts for i in p.ids], Ragged.concat([p.texts for p in parts]), Ragged.concat([p.metas for p in parts]),
+                     np.concatenate([np.asarray(p.vectors) for p in parts]), Ragged.concat([p.sentences for p in parts]),
+                     Ragged.concat([p.tokens for p in parts]), words, columns)
+
     def take(self, order: np.ndarray) -> _Rows:
         return _Rows([self.ids[i] for i in order], self.texts.take(order), self.metas.take(order), self.vectors[order],
                      self.sentences.take(order), self.tokens.take(order), self.words, self.columns.take(order))
@@ -448,26 +457,26 @@ class SnapshotStore:
     def _fetch(self, doc_ids: list[str], words: dict[str, int], whole: bool, registered: set[str]) -> _Rows:
         """The chunks of ``doc_ids`` from Chroma, tokenised against the word list (grown by
         their new words). ``whole``: page over the entire collection (a first build)."""
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        vecs: list[np.ndarray] = []
-        for got in self._pages(doc_ids, whole):
-            for cid, doc, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
-                meta = dict(meta or {})
-                if meta.get("doc_id") not in registered:  # an upload whose writer died before registering it
-                    continue
-                ids.append(cid)
-                texts.append(doc or "")
-                metas.append(meta)
-                vecs.append(np.asarray(vec, dtype=np.float32))
-        sentences = [decode_sentences(m.pop(SENTENCE_FIELD), self.dim) if m.get(SENTENCE_FIELD) else np.zeros((0, self.dim), np.float32) for m in metas]
         words = dict(words)
-        flat, offsets = word_ids([lexical_text(t, m) for t, m in zip(texts, metas, strict=True)], words)
-        return _Rows(ids, Ragged.of_bytes([t.encode("utf-8") for t in texts]),
-                     Ragged.of_bytes([json.dumps(m, ensure_ascii=False).encode("utf-8") for m in metas]),
-                     np.stack(vecs) if vecs else np.zeros((0, self.dim), np.float32),
-                     Ragged.of_rows(sentences, np.float32, self.dim), Ragged(flat, offsets), words, Columns.of(metas, texts))
+        parts: list[_Rows] = []
+        for got in self._pages(doc_ids, whole):  # page by page: a first build at scale stays in memory bounds
+            keep = [i for i, m in enumerate(got["metadatas"]) if (m or {}).get("doc_id") in registered]
+            # (chunks of an upload whose writer died before registering it are left out)
+            ids = [got["ids"][i] for i in keep]
+            texts = [got["documents"][i] or "" for i in keep]
+            metas = [dict(got["metadatas"][i] or {}) for i in keep]
+            vecs = np.asarray(got["embeddings"], dtype=np.float32)[keep] if keep else np.zeros((0, self.dim), np.float32)
+            sentences = [decode_sentences(m.pop(SENTENCE_FIELD), self.dim) if m.get(SENTENCE_FIELD) else np.zeros((0, self.dim), np.float32) for m in metas]
+            flat, offsets = word_ids([lexical_text(t, m) for t, m in zip(texts, metas, strict=True)], words)
+            parts.append(_Rows(ids, Ragged.of_bytes([t.encode("utf-8") for t in texts]),
+                               Ragged.of_bytes([json.dumps(m, ensure_ascii=False).encode("utf-8") for m in metas]),
+                               vecs.reshape(-1, self.dim), Ragged.of_rows(sentences, np.float32, self.dim), Ragged(flat, offsets),
+                               words, Columns.of(metas, texts)))
+        if not parts:
+            parts.append(_Rows([], Ragged.of_bytes([]), Ragged.of_bytes([]), np.zeros((0, self.dim), np.float32),
+                               Ragged.of_rows([], np.float32, self.dim), Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
+                               words, Columns.of([], [])))
+        return _Rows.concat(parts, words)
 
     def _pages(self, doc_ids: list[str], whole: bool, size: int = 2000) -> Iterator[dict[str, Any]]:
         include = ["documents", "metadatas", "embeddings"]
@@ -490,10 +499,7 @@ class SnapshotStore:
         else:
             c = old.columns
             keep = np.flatnonzero(np.isin(c.codes["doc_id"], [c.code_of("doc_id", d) for d in unchanged]))
-            kept = old.take(keep)
-            rows = _Rows(kept.ids + fresh.ids, Ragged.concat([kept.texts, fresh.texts]), Ragged.concat([kept.metas, fresh.metas]),
-                         np.concatenate([np.asarray(kept.vectors), fresh.vectors]), Ragged.concat([kept.sentences, fresh.sentences]),
-                         Ragged.concat([kept.tokens, fresh.tokens]), fresh.words, Columns.concat(kept.columns, fresh.columns))
+            rows = _Rows.concat([old.take(keep), fresh], fresh.words)
         # Stable order regardless of storage order, so results are reproducible.
         c = rows.columns
         order = sorted(range(len(rows.ids)), key=lambda i: (c.label("doc_id", i) or "", int(c.chunk_index[i]), rows.ids[i]))
