@@ -20,6 +20,7 @@ Both models are trained on the stance gold set's train pairs by ``radslag train`
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -95,18 +96,22 @@ class Compilation:
 def compilations(snap: Snapshot, filters: Filters | None = None) -> list[Compilation]:
     """Documents holding committee replies, the one with most committees first."""
     mask = snap.mask(filters)
+    cols = snap.cols
+    ok = cols.codes["committee"] >= 0
+    if mask is not None:
+        ok &= mask
+    rows = np.flatnonzero(ok)
+    # Each (document, committee)'s first chunk, in index order: only those metadata are read.
+    pair = cols.codes["doc_id"][rows].astype(np.int64) * (len(cols.labels["committee"]) + 1) + cols.codes["committee"][rows]
+    firsts = np.sort(rows[np.unique(pair, return_index=True)[1]]) if len(rows) else rows
     per_doc: dict[str, dict[str, tuple[str, bool]]] = {}
     titles: dict[str, str] = {}
-    for i, m in enumerate(snap.metas):
-        committee = m.get("committee")
-        if not committee or (mask is not None and not mask[i]):
-            continue
+    for i in firsts:
+        m = snap.metas[int(i)]
         doc = str(m.get("doc_id", ""))
         titles.setdefault(doc, str(m.get("title", "")))
         group = str(m.get("section_path", "")).split(" > ")[0]
-        seen = per_doc.setdefault(doc, {})
-        if committee not in seen:
-            seen[str(committee)] = (group, bool(m.get("reply_missing")))
+        per_doc.setdefault(doc, {}).setdefault(str(m["committee"]), (group, bool(m.get("reply_missing"))))
     out = [Compilation(d, titles[d], [(c, g, miss) for c, (g, miss) in cs.items()]) for d, cs in per_doc.items()]
     return sorted(out, key=lambda c: (-len(c.committees), c.doc_id))
 
@@ -119,7 +124,16 @@ _WORDING = re.compile(r"(?<![\d.])(\d+(?:\.\d+){1,3})\s+(Åtgärd:\s*)?([A-ZÅÄ
 def measure_wordings(snap: Snapshot, mask: np.ndarray | None) -> dict[str, str]:
     """How the documents word each measure, in one pass over the texts: the text after its
     number where a reply quotes it, the commission's own ("Åtgärd: …") preferred, and among
-    those the shortest (replies that run on without a full stop make longer matches)."""
+    those the shortest (replies that run on without a full stop make longer matches).
+    Kept with the snapshot per filter mask: a scan of every text is too slow per request
+    at archive scale."""
+    key = ("measure_wordings", None if mask is None else hashlib.sha1(np.packbits(mask).tobytes()).hexdigest())
+    if key not in snap.memo:
+        snap.memo[key] = _measure_wordings(snap, mask)
+    return snap.memo[key]
+
+
+def _measure_wordings(snap: Snapshot, mask: np.ndarray | None) -> dict[str, str]:
     best: dict[str, tuple[int, int, str]] = {}
     for i, text in enumerate(snap.texts):
         if mask is not None and not mask[i]:
@@ -144,9 +158,11 @@ def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[Measur
         return []
     doc = comps[0].doc_id
     by_measure: dict[str, set[str]] = {}
-    for i, (text, m) in enumerate(zip(snap.texts, snap.metas, strict=True)):
-        if m.get("doc_id") != doc or not m.get("committee") or (mask is not None and not mask[i]):
-            continue
+    ok = snap.cols.isin("doc_id", [doc]) & (snap.cols.codes["committee"] >= 0)
+    if mask is not None:
+        ok &= mask
+    for i in np.flatnonzero(ok):
+        text, m = snap.texts[int(i)], snap.metas[int(i)]
         numbers = set(re.findall(r"(?<![\d.])(\d\.\d\.\d)(?![\d]|\.\d)", f"{m.get('section_path', '')} {text}"))
         for n in numbers:
             by_measure.setdefault(n, set()).add(str(m["committee"]))

@@ -288,6 +288,7 @@ class Snapshot:
     columns: Columns | None = None
     version: str = ""
     documents: dict[str, str] = field(default_factory=dict)  # doc_id → registry signature
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # views derived from this snapshot, by key
 
     @cached_property
     def cols(self) -> Columns:
