@@ -33,3 +33,25 @@ def test_scale_point_reports_stages_for_both_question_kinds(components, tmp_path
         stats = point["latency"][group]
         assert stats["n"] == 1
         assert set(STAGES) <= set(stats) and stats["total"]["p50"] > 0
+
+
+def test_scale_curve_serves_each_point_from_its_published_snapshot(components, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`radslag bench --scale`'s machinery on one 2x point: a real `radslag serve` starts on
+    the enlarged index (its snapshot published at build, as an ingest does) and answers."""
+    from eval.scale import scale_curve
+
+    corpus = Corpus.read(components.store)
+    questions = ["Vilka nämnder vill samordna informationen om nyanlända centralt?",
+                 "Hur använder Hässelby-Vällingby musik i arbetet med unga?",
+                 "Vad säger förvaltningen om handlingsplanen mot rasism?"]
+    emitted: list[dict] = []
+    points = scale_curve(corpus, [2], questions, tmp_path, emitted.append)
+    assert points == emitted and len(points) == 1
+    point = points[0]
+    assert point["scale"] == 2 and point["chunks"] == 2 * len(corpus.ids)
+    assert 0 < point["ready_s"] <= point["first_answer_s"]
+    assert point["rss_mb"] > 100 and point["rss_peak_mb"] >= point["rss_mb"]
+    assert point["n"] + point["agg_n"] == 3 * len(questions)  # three warm rounds over HTTP
+    assert point["agg_n"] >= 3 and point["p95_s"] > 0 and point["agg_p95_s"] > 0
+    assert point["snapshot_build_s"] > 0
+    assert not (tmp_path / "scale-2").exists()  # each point's store is removed after it
