@@ -13,20 +13,20 @@ import contextlib
 import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from eval.servers import ServeProcess, free_port, wait_ready
+
+__all__ = ["LoadResult", "free_port", "print_result", "run_load", "server_process", "wait_ready"]
 
 DEFAULT_QUESTIONS = (
     "Vilka nämnder vill att facilitatorer samordnas centralt?",
@@ -214,27 +214,6 @@ def run_load(
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] | None = None) -> None:
-    """Until ``url``/readyz answers 200; ``alive()`` False (the server died) or the timeout raises."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if alive is not None and not alive():
-            raise RuntimeError(f"the server for {url} exited before it was ready")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} was not ready within {timeout_s:.0f} s")
-
-
 def print_result(result: LoadResult, title: str, as_json: bool = False) -> None:
     if as_json:
         print(json.dumps(result.as_dict()))
@@ -283,27 +262,15 @@ def run_load_cli(settings: Any, clients: int, seconds: float, as_json: bool = Fa
 def server_process(ready_timeout_s: float = 900) -> Iterator[tuple[str, int]]:
     """``radslag serve`` as a child process on a free loopback port, settings from the
     environment (``RADSLAG_*``) with the rate limit off; yields (url, pid); SIGTERM at the end."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RADSLAG_API__RATE_LIMIT_PER_MINUTE": "0"}  # loopback clients share one IP
-    cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: a full pipe would stall the server
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with tempfile.TemporaryDirectory(prefix="radslag-soak-") as tmp:
+        server = ServeProcess(env, Path(tmp) / "serve.log")
         try:
-            try:
-                wait_ready(url, ready_timeout_s, alive=lambda: proc.poll() is None)
-            except RuntimeError as exc:
-                log.seek(0)
-                raise RuntimeError(f"{exc}\n{log.read()[-3000:]}") from None
-            yield url, proc.pid
+            server.start(ready_timeout_s)
+            assert server.pid is not None
+            yield server.url, server.pid
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            server.stop()
 
 
 def run_soak_cli(clients: int, seconds: float, as_json: bool = False) -> LoadResult:

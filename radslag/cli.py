@@ -196,7 +196,15 @@ def serve(
     """Serve the API, the officials' workspace (/ui) and the citizen widget (/widget)."""
     import uvicorn
 
+    from api.auth import SessionSecretMissing, require_shared_secret
+
     settings = Settings()
+    try:
+        # Before anything loads: replicas need one session key, or a session from one fails on the next.
+        require_shared_secret(settings, workers)
+    except SessionSecretMissing as exc:
+        err.print(f"[red]Refusing to start:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     if workers > 1 and not settings.chroma.url:
         err.print("[red]Several workers need a Chroma server[/red] (RADSLAG_CHROMA_URL): the embedded store is not multi-process safe.")
         raise typer.Exit(2)
