@@ -83,6 +83,10 @@ class ChildServer:
     def start(self, timeout_s: float = 60) -> None:
         """Launch and wait until :meth:`alive`; raise with the log's tail if it exits or times out."""
         self.launch()
+        self.wait(timeout_s)
+
+    def wait(self, timeout_s: float) -> None:
+        """Until :meth:`alive` (the process launched); raise with the log's tail if it exits or times out."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if not self.running():

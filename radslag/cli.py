@@ -282,16 +282,35 @@ def bench(
         bool, typer.Option(help="With --load: the server as its own process; report its RSS at start, end and max.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --load: print the figures as JSON.")] = False,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            help="With --load: R `radslag serve` replicas on one Chroma server and one Redis (both started in a "
+            "temp dir); adds upload-to-visible seconds and the shared rate-limit check.",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """Performance figures: ingest throughput, query latency per stage, memory, scale curve.
 
     With --load: status counts, p50/p95 latency, 5xx/429/transport-error counts and memory under
     N clients mixing /api/ask and /v1/chat/completions (rate limit off). Exit code 1 on any 5xx
-    or transport error.
+    or transport error. With --replicas R (R > 1), also exit code 1 when an upload through one
+    replica is not answerable through another within 10 s, or the replicas let more than their
+    shared limit through.
     """
+    if replicas > 1 and (not load or soak):
+        raise typer.BadParameter("--replicas needs --load N (and not --soak)")
     if load:
         from eval.load import run_load_cli, run_soak_cli
 
+        if replicas > 1:
+            from eval.replicas import run_replicas_cli
+
+            bench_result = run_replicas_cli(Settings().corpus_dir, replicas, clients=load, seconds=duration, as_json=as_json)
+            if bench_result.failed:
+                raise typer.Exit(1)
+            return
         if soak:
             result = run_soak_cli(clients=load, seconds=duration, as_json=as_json)
         else:
