@@ -2,6 +2,9 @@
 
 ``uvicorn --factory api.app:create_app`` works: with no arguments the settings come from the
 environment (``RADSLAG_*``) and the components are built lazily from them.
+
+With ``RADSLAG_REDIS_URL`` set (replicas sharing limits) the factory refuses to build an app
+without ``RADSLAG_API__SESSION_SECRET``, so that no uvicorn worker starts with a key of its own.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 
-from api.auth import UiAuthMiddleware
+from api.auth import UiAuthMiddleware, require_shared_secret
 from api.bodylimit import BodySizeLimitMiddleware
 from api.deps import default_components, default_settings
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.limiter import WindowLimit, limit_storage
 from api.ratelimit import RateLimitMiddleware
 from api.responses import install_openapi
 from api.routes import admin, ask, auth, documents, feedback, health, openai_compat, overview, search, widget
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
             components = Components(settings)  # lazy: nothing loads until first use
     elif settings is None:
         settings = components.settings
+    require_shared_secret(settings)  # raises SessionSecretMissing in a Redis-shared deployment without a secret
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,6 +93,10 @@ def create_app(settings: Settings | None = None, components: Components | None =
     app.state.settings = settings
     app.state.components = components
     app.state.model_ready = False
+    # One limit store per app, for the question budget and the failed sign-ins alike.
+    app.state.limit_storage = storage = limit_storage(settings)
+    per_minute = settings.api.rate_limit_per_minute
+    questions = WindowLimit(storage, per_minute, 60, "questions") if per_minute > 0 else None
 
     routers = (
         health.router, ask.router, search.router, overview.router, openai_compat.router, documents.router, admin.router,
@@ -105,7 +114,7 @@ def create_app(settings: Settings | None = None, components: Components | None =
 
     app.add_middleware(UiAuthMiddleware, prefix="/ui", login_path="/login")  # the workspace is for officials
     # Added last = outermost: CORS answers preflights before limits count them.
-    app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.api.rate_limit_per_minute, prefixes=RATE_LIMITED)
+    app.add_middleware(RateLimitMiddleware, limit=questions, prefixes=RATE_LIMITED)
     app.add_middleware(BodySizeLimitMiddleware, limit_for=_body_limit(settings))
     if settings.api.allowed_origins:
         app.add_middleware(

@@ -3,11 +3,14 @@
 * Session tokens: ``base64url(payload).base64url(HMAC-SHA256(secret, payload))`` with the
   payload ``{"u": name, "r": role, "exp": unix seconds}``. The key is ``api.session_secret``
   or, when unset, a random key per process (sessions then end on restart and do not carry
-  across replicas: set the secret when running several workers).
+  across replicas: a replicated deployment refuses to start without the secret, see
+  :func:`require_shared_secret`).
 * Officials send the token as ``Authorization: Bearer <token>`` or the ``radslag_session``
   cookie (HttpOnly, SameSite=Strict). The user must still exist in ``users.json``; the role is
   read from there, so removing or demoting a user takes effect at once.
 * The static ``api.admin_token`` stays an admin service credential.
+* Failed sign-ins: at most 5 per client in a moving minute, then 429 — counted by
+  :mod:`api.limiter`, so shared by every replica when ``RADSLAG_REDIS_URL`` is set.
 * Anyone else is the public: retrieval and the document views are limited to ``public``.
 """
 
@@ -18,22 +21,23 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
+from limits.storage import Storage
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.limiter import WindowLimit, limit_storage
 from radslag.settings import Settings
 from radslag.users import UserStore, users_path
 
 COOKIE = "radslag_session"
 PUBLIC_VISIBILITY = ["public"]
 _PROCESS_SECRET = secrets.token_bytes(32)
+LOGIN_FAILURES_PER_MINUTE = 5
 
 Role = Literal["public", "official", "admin"]
 
@@ -68,13 +72,16 @@ def _unb64(text: str) -> bytes:
 class Authenticator:
     """Signs and checks session tokens; resolves a request's credentials to a :class:`Principal`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        """``storage``: the app's limit store (shared with the rate limit); default: a new one from ``settings``."""
         api = settings.api
         self.secret = api.session_secret.encode() if api.session_secret else _PROCESS_SECRET
         self.ttl_s = max(1, api.session_ttl_minutes) * 60
         self.admin_token = api.admin_token
         self.users = UserStore(users_path(settings))
-        self.failures = LoginFailures(limit=5, window_s=60.0)
+        self.failures = WindowLimit(
+            storage if storage is not None else limit_storage(settings), LOGIN_FAILURES_PER_MINUTE, 60, "login-failures"
+        )
 
     # -- tokens ------------------------------------------------------------------------
     def _sign(self, payload: bytes) -> str:
@@ -131,41 +138,33 @@ def session_cookie(header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
-class LoginFailures:
-    """Failed sign-ins per client: at most ``limit`` in ``window_s`` seconds, then 429."""
+class SessionSecretMissing(RuntimeError):
+    """A replicated deployment without ``RADSLAG_API__SESSION_SECRET``."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        return hits
+SECRET_MISSING = (
+    "RADSLAG_API__SESSION_SECRET is not set: {why}. Every replica would sign sessions with its own "
+    "random key, so a session from one would fail on the next. Set one long random secret for all of them, "
+    "e.g. RADSLAG_API__SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+)
 
-    def blocked_for(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0: may try now)."""
-        now = time.monotonic()
-        with self._lock:
-            hits = self._recent(key, now)
-            return max(hits[0] + self.window_s - now, 0.001) if len(hits) >= self.limit else 0.0
 
-    def record(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(key, now).append(now)
-            if len(self._hits) > 10_000:
-                for k in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[k]
+def require_shared_secret(settings: Settings, workers: int = 1) -> None:
+    """Raise :class:`SessionSecretMissing` when several processes (``workers`` > 1, or a
+    Redis-shared deployment) would each draw their own random session key."""
+    if settings.api.session_secret:
+        return
+    if workers > 1:
+        raise SessionSecretMissing(SECRET_MISSING.format(why=f"{workers} workers share the sessions"))
+    if settings.redis_url:
+        raise SessionSecretMissing(SECRET_MISSING.format(why="RADSLAG_REDIS_URL is set (a replicated deployment)"))
 
 
 def authenticator_for(app: Any) -> Authenticator:
     """The app's authenticator, built on first use from ``app.state.settings``."""
     auth = getattr(app.state, "authenticator", None)
     if auth is None:
-        auth = app.state.authenticator = Authenticator(app.state.settings)
+        auth = app.state.authenticator = Authenticator(app.state.settings, getattr(app.state, "limit_storage", None))
     return auth
 
 

@@ -1,63 +1,47 @@
-"""Per-client sliding-window rate limit for the public endpoints (in-process).
+"""Per-client moving-window rate limit on the question endpoints, shared by all replicas.
 
-One process keeps its own counters: behind several replicas the effective limit is the
-per-replica limit times the replica count (use the load balancer's limiter there).
+The counting is the ``limits`` library's (:mod:`api.limiter`): in Redis when
+``RADSLAG_REDIS_URL`` is set, so every replica and worker pointed at that Redis spends one
+budget per client; otherwise in this process's memory (a single process, or each replica
+counting alone). Only the given path prefixes count, and CORS preflights (OPTIONS) never do.
+
+When Redis is configured but does not answer, a request on a limited path gets 503 with a JSON
+error saying the rate-limit store is unavailable (and ``Retry-After``). It fails closed rather
+than open on purpose: the limit protects the expensive answer path, and letting everything
+through would quietly multiply every client's budget by the replica count for as long as Redis
+is down; a 503 is visible, and is what the API already answers when the document store is down.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import error_payload
+from api.errors import RETRY_AFTER_S, error_payload
+from api.limiter import STORE_UNAVAILABLE, LimitStoreUnavailable, WindowLimit
 
-
-class SlidingWindowLimiter:
-    """At most ``limit`` hits per ``window_s`` seconds for each key."""
-
-    def __init__(self, limit: int, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float:
-        """Record a hit; return 0 when allowed, else the seconds until one is allowed."""
-        now = self._clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window_s:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(hits[0] + self.window_s - now, 0.001)
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
-                for k in [k for k, v in self._hits.items() if not v]:
-                    del self._hits[k]
-            return 0.0
+log = logging.getLogger(__name__)
 
 
 class RateLimitMiddleware:
     """Answers 429 with ``Retry-After`` when a client exceeds the limit on given path prefixes.
 
     Only the prefixes count: a path outside them (e.g. ``/v1/models``) never spends a
-    client's budget."""
+    client's budget. ``limit`` None means no limit."""
 
-    def __init__(self, app: ASGIApp, limit_per_minute: int, prefixes: Sequence[str]) -> None:
+    def __init__(self, app: ASGIApp, limit: WindowLimit | None, prefixes: Sequence[str]) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
-        self.limiter = SlidingWindowLimiter(limit_per_minute) if limit_per_minute > 0 else None
+        self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            self.limiter is None
+            self.limit is None
             or scope["type"] != "http"
             or scope.get("method") == "OPTIONS"
             or not scope["path"].startswith(self.prefixes)
@@ -65,22 +49,33 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        wait = self.limiter.hit(client[0] if client else "unknown")
+        key = client[0] if client else "unknown"
+        try:
+            # A Redis round trip is network I/O: off the event loop, so a slow Redis stalls no other request.
+            wait = await run_in_threadpool(self.limit.hit, key) if self.limit.remote else self.limit.hit(key)
+        except LimitStoreUnavailable as exc:
+            log.warning("%s: rate-limit store unavailable (%s)", scope["path"], exc)
+            await _send_json(send, scope["path"], 503, STORE_UNAVAILABLE, str(RETRY_AFTER_S), code="service_unavailable")
+            return
         if not wait:
             await self.app(scope, receive, send)
             return
         retry = str(math.ceil(wait))
         # On /v1 OpenAI's error object, so that OpenAI clients raise their RateLimitError.
-        body = json.dumps(error_payload(scope["path"], 429, f"Too many requests: try again in {retry} s.")).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"retry-after", retry.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(send, scope["path"], 429, f"Too many requests: try again in {retry} s.", retry)
+
+
+async def _send_json(send: Send, path: str, status: int, message: str, retry_after: str, **openai: str | None) -> None:
+    body = json.dumps(error_payload(path, status, message, **openai)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", retry_after.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -13,20 +13,20 @@ import contextlib
 import itertools
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from eval.servers import ServeProcess, free_port, wait_ready
+
+__all__ = ["LoadResult", "free_port", "print_figures", "print_result", "run_load", "server_process", "wait_ready"]
 
 DEFAULT_QUESTIONS = (
     "Vilka nämnder vill att facilitatorer samordnas centralt?",
@@ -115,6 +115,7 @@ class LoadResult:
     rss_max_mb: float | None = None
     rss_pid: int | None = None  # whose memory the rss_* figures are
     rss_timeline_mb: list[float] = field(default_factory=list)
+    by_url: Counter[str] = field(default_factory=Counter)  # requests per server, when there are several
 
     @property
     def requests(self) -> int:
@@ -153,11 +154,11 @@ class LoadResult:
             "rss_max_mb": None if self.rss_max_mb is None else round(self.rss_max_mb, 1),
             "rss_pid": self.rss_pid,
             "rss_timeline_mb": self.rss_timeline_mb,
-        }
+        } | ({"requests_by_url": dict(sorted(self.by_url.items()))} if len(self.by_url) > 1 else {})
 
 
 def run_load(
-    base_url: str,
+    base_url: str | Sequence[str],
     clients: int = 20,
     seconds: float = 60,
     *,
@@ -167,7 +168,9 @@ def run_load(
     chat_share: int = 3,
 ) -> LoadResult:
     """``clients`` threads post questions until ``seconds`` pass; every ``chat_share``-th request
-    goes to /v1/chat/completions, the rest to /api/ask. Transport errors count as "error:<type>"."""
+    goes to /v1/chat/completions, the rest to /api/ask. Transport errors count as "error:<type>".
+    Several ``base_url``s (replicas): the clients are dealt over them in turn."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     qs = questions or dev_questions()
     sampler = RssSampler(pid) if pid else None
     result = LoadResult(clients=clients, seconds=seconds, rss_start_mb=sampler.sample() if sampler else None, rss_pid=pid)
@@ -176,8 +179,8 @@ def run_load(
     started = time.monotonic()
     deadline = started + seconds
 
-    def worker() -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout_s) as client:
+    def worker(url: str) -> None:
+        with httpx.Client(base_url=url, timeout=timeout_s) as client:
             while time.monotonic() < deadline:
                 i = next(counter)
                 q = qs[i % len(qs)]
@@ -194,13 +197,16 @@ def run_load(
                 elapsed = time.monotonic() - t0
                 with lock:
                     result.statuses[status] += 1
+                    result.by_url[url] += 1
                     result.retry_after_seen += retry
                     if status == "200":
                         result.latencies_s.append(elapsed)
                 if status == "429":
                     time.sleep(0.2)  # a limited client backs off a little instead of spinning
 
-    threads = [threading.Thread(target=worker, name=f"load-{n}", daemon=True) for n in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(urls[n % len(urls)],), name=f"load-{n}", daemon=True) for n in range(clients)
+    ]
     with sampler or contextlib.nullcontext():
         for t in threads:
             t.start()
@@ -214,30 +220,14 @@ def run_load(
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] | None = None) -> None:
-    """Until ``url``/readyz answers 200; ``alive()`` False (the server died) or the timeout raises."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if alive is not None and not alive():
-            raise RuntimeError(f"the server for {url} exited before it was ready")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} was not ready within {timeout_s:.0f} s")
-
-
 def print_result(result: LoadResult, title: str, as_json: bool = False) -> None:
+    print_figures(result.as_dict(), title, as_json)
+
+
+def print_figures(figures: dict[str, Any], title: str, as_json: bool = False) -> None:
+    """One JSON object, or a two-column rich table of the figures."""
     if as_json:
-        print(json.dumps(result.as_dict()))
+        print(json.dumps(figures))
         return
     from rich.console import Console
     from rich.table import Table
@@ -245,7 +235,7 @@ def print_result(result: LoadResult, title: str, as_json: bool = False) -> None:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key, value in result.as_dict().items():
+    for key, value in figures.items():
         table.add_row(key, json.dumps(value) if isinstance(value, dict | list) else str(value))
     Console().print(table)
 
@@ -283,27 +273,15 @@ def run_load_cli(settings: Any, clients: int, seconds: float, as_json: bool = Fa
 def server_process(ready_timeout_s: float = 900) -> Iterator[tuple[str, int]]:
     """``radslag serve`` as a child process on a free loopback port, settings from the
     environment (``RADSLAG_*``) with the rate limit off; yields (url, pid); SIGTERM at the end."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RADSLAG_API__RATE_LIMIT_PER_MINUTE": "0"}  # loopback clients share one IP
-    cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: a full pipe would stall the server
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with tempfile.TemporaryDirectory(prefix="radslag-soak-") as tmp:
+        server = ServeProcess(env, Path(tmp) / "serve.log")
         try:
-            try:
-                wait_ready(url, ready_timeout_s, alive=lambda: proc.poll() is None)
-            except RuntimeError as exc:
-                log.seek(0)
-                raise RuntimeError(f"{exc}\n{log.read()[-3000:]}") from None
-            yield url, proc.pid
+            server.start(ready_timeout_s)
+            assert server.pid is not None
+            yield server.url, server.pid
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            server.stop()
 
 
 def run_soak_cli(clients: int, seconds: float, as_json: bool = False) -> LoadResult:

@@ -196,7 +196,15 @@ def serve(
     """Serve the API, the officials' workspace (/ui) and the citizen widget (/widget)."""
     import uvicorn
 
+    from api.auth import SessionSecretMissing, require_shared_secret
+
     settings = Settings()
+    try:
+        # Before anything loads: replicas need one session key, or a session from one fails on the next.
+        require_shared_secret(settings, workers)
+    except SessionSecretMissing as exc:
+        err.print(f"[red]Refusing to start:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     if workers > 1 and not settings.chroma.url:
         err.print("[red]Several workers need a Chroma server[/red] (RADSLAG_CHROMA_URL): the embedded store is not multi-process safe.")
         raise typer.Exit(2)
@@ -277,6 +285,14 @@ def bench(
     scale: Annotated[
         int, typer.Option("--scale", help="Instead: serve copies of the corpus up to this factor (1x, 10x, … N) and measure each.", min=1)
     ] = 0,
+    replicas: Annotated[
+        int,
+        typer.Option(
+            help="With --load: R `radslag serve` replicas on one Chroma server and one Redis (both started in a "
+            "temp dir); adds upload-to-visible seconds and the shared rate-limit check.",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """Performance figures: ingest throughput, query latency per stage, memory, scale curve.
 
@@ -285,16 +301,27 @@ def bench(
 
     With --load: status counts, p50/p95 latency, 5xx/429/transport-error counts and memory under
     N clients mixing /api/ask and /v1/chat/completions (rate limit off). Exit code 1 on any 5xx
-    or transport error.
+    or transport error. With --replicas R (R > 1), also exit code 1 when an upload through one
+    replica is not answerable through another within 10 s, or the replicas let more than their
+    shared limit through.
     """
     if scale:
         from eval.scale import run_scale_cli
 
         run_scale_cli(Settings(), scale, out, as_json)
         return
+    if replicas > 1 and (not load or soak):
+        raise typer.BadParameter("--replicas needs --load N (and not --soak)")
     if load:
         from eval.load import run_load_cli, run_soak_cli
 
+        if replicas > 1:
+            from eval.replicas import run_replicas_cli
+
+            bench_result = run_replicas_cli(Settings().corpus_dir, replicas, clients=load, seconds=duration, as_json=as_json)
+            if bench_result.failed:
+                raise typer.Exit(1)
+            return
         if soak:
             result = run_soak_cli(clients=load, seconds=duration, as_json=as_json)
         else:

@@ -2,6 +2,11 @@
 
 Environment variables use the prefix ``RADSLAG_`` and ``__`` for nesting, e.g.
 ``RADSLAG_CHROMA__URL=http://127.0.0.1:8000`` or the flat shortcut ``RADSLAG_CHROMA_URL``.
+
+``RADSLAG_REDIS_URL`` (e.g. ``redis://127.0.0.1:6379/0``) makes the rate limit and the
+failed sign-in counters shared by every replica pointed at the same Redis; unset, each process
+counts alone (in memory). A replicated deployment (``--workers N`` or a Redis URL) needs
+``RADSLAG_API__SESSION_SECRET`` so that every replica signs and checks sessions with one key.
 """
 
 from __future__ import annotations
@@ -78,6 +83,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("RADSLAG_LLM_BASE_URL", "llm_base_url")
     )
     api: ApiSettings = Field(default_factory=ApiSettings)
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("RADSLAG_REDIS_URL", "redis_url"),
+        description="Redis for limits shared across replicas (rate limit, failed sign-ins); unset: per process, in memory.",
+    )
+    redis_key_prefix: str = Field(
+        default="radslag", description="Prefix of every Redis key, so that several apps or deployments share one Redis."
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the feedback/conversation database; unset: SQLite in data_dir."
     )

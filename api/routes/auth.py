@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import COOKIE, AuthDep, PrincipalDep
+from api.errors import RETRY_AFTER_S
+from api.limiter import STORE_UNAVAILABLE, LimitStoreUnavailable
 from api.responses import JSON_BODY, RETRY_AFTER, error
 
 router = APIRouter(tags=["auth"])
@@ -44,19 +46,25 @@ def _client(request: Request) -> str:
     responses={
         401: error("Wrong user name or password."),
         429: error("Too many failed sign-ins.", RETRY_AFTER),
+        503: error("The store of failed sign-ins (Redis) is unreachable; try again.", RETRY_AFTER),
     }
     | JSON_BODY,
 )
 def login(body: LoginRequest, request: Request, response: Response, auth: AuthDep) -> Session:
     client = _client(request)
-    wait = auth.failures.blocked_for(client)
-    if wait:
-        retry = str(math.ceil(wait))
-        raise HTTPException(429, f"Too many failed sign-ins: try again in {retry} s.", headers={"Retry-After": retry})
-    user = auth.users.verify(body.username, body.password)
-    if user is None:
-        auth.failures.record(client)
-        raise HTTPException(401, "wrong user name or password")
+    # Fails closed like the rate limit: without the shared counters a password could be
+    # guessed at full speed for as long as Redis is down.
+    try:
+        wait = auth.failures.blocked_for(client)
+        if wait:
+            retry = str(math.ceil(wait))
+            raise HTTPException(429, f"Too many failed sign-ins: try again in {retry} s.", headers={"Retry-After": retry})
+        user = auth.users.verify(body.username, body.password)
+        if user is None:
+            auth.failures.hit(client)
+            raise HTTPException(401, "wrong user name or password")
+    except LimitStoreUnavailable as exc:
+        raise HTTPException(503, STORE_UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)}) from exc
     token, exp = auth.issue(user.name, user.role)
     response.set_cookie(
         COOKIE, token, max_age=auth.ttl_s, path="/", httponly=True, samesite="strict",

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from eval.servers import RedisServer, redis_binary, running_redis
 from radslag.components import Components
 from radslag.settings import Settings
 from tests.api.live import ADMIN_TOKEN, LiveServer, api_settings
@@ -35,3 +36,12 @@ def client(base_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real throw-away ``redis-server`` for the session (loopback, free port, nothing saved)."""
+    if redis_binary() is None:
+        pytest.skip("redis-server is not installed: `make system-deps` installs Debian's redis-server")
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from eval.servers import ChromaServer
+from eval.servers import running_chroma as chroma_under
 from radslag.components import Components
-from tests.api.live import free_port
 from tests.conftest import make_settings
+
+__all__ = ["ChromaServer", "components_for", "copy_docs", "running_chroma"]
 
 
 def components_for(data_dir: Path, embedder, **overrides: object) -> Components:  # type: ignore[no-untyped-def]
@@ -49,59 +47,10 @@ def copy_docs(corpus_dir: Path, dest: Path, *prefixes: str) -> list[Path]:
     return out
 
 
-class ChromaServer:
-    """A real `chroma run` subprocess on a fixed path and port, stoppable and restartable."""
-
-    def __init__(self, path: Path, port: int, log: Path) -> None:
-        self.path, self.port, self.log = path, port, log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def alive(self) -> bool:
-        import httpx
-
-        try:
-            return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def start(self, timeout: float = 60) -> None:
-        chroma = Path(sys.executable).parent / "chroma"
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            if self.alive():
-                return
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"chroma run did not answer its heartbeat within {timeout} s")
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-
 def running_chroma(root: Path) -> Iterator[ChromaServer]:
     """A started `chroma run` under ``root`` on a free port; stopped when the generator ends."""
-    server = ChromaServer(root / "db", free_port(), root / "chroma.log")
-    server.start()
-    try:
+    with chroma_under(root) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
