@@ -10,9 +10,9 @@ replacing the ``CURRENT`` pointer. Readers memory-map a version (arrays as ``.np
 metadata as byte blobs with offsets, BM25 by ``bm25s``), so start-up costs a few reads and
 the pages a question touches.
 
-``sync`` is incremental: it compares the document registry with the published version's and
-fetches, analyses and embeds-nothing only the documents that changed; the rest is copied by
-vectorised gathers. Writers (several replicas on one shared volume) take an exclusive
+``sync`` is incremental: it compares the document registry with the published version's,
+fetches and tokenises only the documents that changed (nothing is embedded again), and copies
+the rest by vectorised gathers. Writers (several replicas on one shared volume) take an exclusive
 ``flock``. A version lists the documents it holds with their registry signature, so a
 replica that finds the registry ahead of ``CURRENT`` (an upload whose writer died before
 publishing) repairs it with the same ``sync``.
@@ -428,6 +428,8 @@ class SnapshotStore:
     def load(self, version: str) -> Snapshot:
         folder = self.folder / version
         info = json.loads((folder / "info.json").read_text(encoding="utf-8"))
+        if info.get("format") != FORMAT:
+            raise ValueError(f"snapshot format {info.get('format')}, this code reads {FORMAT}")
         ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         row = {c: i for i, c in enumerate(ids)}
         return Snapshot(
