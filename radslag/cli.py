@@ -7,7 +7,7 @@ import logging
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -97,11 +97,18 @@ def inspect(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         d["chunks"] += 1
         if m.get("committee"):
             d["committees"][m["committee"]] += 1
-    out = {"documents": [{**d, "committees": dict(d["committees"])} for d in sorted(docs.values(), key=lambda x: x["doc_id"])]}
+    out: dict[str, Any] = {"documents": [{**d, "committees": dict(d["committees"])} for d in sorted(docs.values(), key=lambda x: x["doc_id"])]}
+    # The published retrieval snapshot (what replicas answer from) and whether it is current.
+    published = comps.snapshots.load_current()
+    out["snapshot"] = None if published is None else {
+        "version": published.version, "chunks": len(published.ids), "current": published.fingerprint == comps.snapshots.fingerprint()}
     if as_json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"Index: {comps.store.count()} chunks")
+    snap = out["snapshot"]
+    published_text = "no snapshot published" if snap is None else (
+        f"snapshot {snap['version']}: {snap['chunks']} chunks, {'current' if snap['current'] else 'behind the registry'}")
+    table = Table(title=f"Index: {comps.store.count()} chunks; {published_text}")
     for col in ("doc_id", "title", "chunks", "committees", "visibility"):
         table.add_column(col)
     for d in out["documents"]:
