@@ -73,6 +73,10 @@ class ChunkStore:
         except Exception:  # noqa: BLE001 - any transport failure means "not ready"
             return False
 
+    def ensure_reachable(self) -> None:
+        """Raise the transport error (→ 503 in the API) when the store does not answer."""
+        self.client.heartbeat()
+
     def upsert(
         self,
         ids: Sequence[str],

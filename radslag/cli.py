@@ -290,8 +290,9 @@ def bench(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --load or --scale: print the figures as JSON.")] = False,
     scale: Annotated[
-        int, typer.Option("--scale", help="Instead: serve copies of the corpus up to this factor (1x, 10x, … N) and measure each.", min=1)
-    ] = 0,
+        int | None,
+        typer.Option("--scale", help="Instead: serve copies of the corpus up to this factor (1x, 10x, … N) and measure each.", min=1),
+    ] = None,
     replicas: Annotated[
         int,
         typer.Option(

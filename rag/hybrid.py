@@ -116,6 +116,10 @@ class HybridRetriever:
         snap = self.snapshot()
         mask = snap.mask(filters)
         if mask is not None:
+            # Answers rest on the store: with Chroma unreachable a question gets 503 on every
+            # path, not an answer from a snapshot that may predate a deletion or a visibility
+            # change (one heartbeat: a local call, or ~1 ms to a server).
+            self.store.ensure_reachable()
             return self._dense_within(snap, qvec, k, mask)
         hits = self.store.query(qvec, k, None)
         # Only chunks of the snapshot: a chunk whose upload never registered (its writer died)
