@@ -101,13 +101,18 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
+def sign_in(page, url: str, user: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real /login form, as an official would."""
+    page.goto(f"{url}/ui/")
+    page.wait_for_url("**/login**")
+    page.locator("#username").fill(user[0])
+    page.locator("#password").fill(user[1])
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/ui/**")
+
+
 @pytest.fixture
 def signed_in_page(page, ui_server: LiveServer, official: tuple[str, str]):  # type: ignore[no-untyped-def]
     """A page signed in through the real /login form, as an official would."""
-    page.goto(f"{ui_server.url}/ui/")
-    page.wait_for_url("**/login**")
-    page.locator("#username").fill(official[0])
-    page.locator("#password").fill(official[1])
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**/ui/**")
+    sign_in(page, ui_server.url, official)
     return page

@@ -20,6 +20,7 @@ from radslag.feedback_cli import export_candidates
 from radslag.settings import Settings
 from tests.api.live import ADMIN_TOKEN, LiveServer, api_settings
 from tests.conftest import ROOT
+from tests.ui.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Vad säger Arbetsmarknadsnämnden om sommarjobb?"
@@ -34,15 +35,6 @@ def restartable(components: Components) -> Components:
     for part in INDEX_PARTS:
         fresh.__dict__[part] = getattr(components, part)
     return fresh
-
-
-def sign_in(page, url: str, user: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{url}/ui/")
-    page.wait_for_url("**/login**")
-    page.locator("#username").fill(user[0])
-    page.locator("#password").fill(user[1])
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**/ui/**")
 
 
 def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
