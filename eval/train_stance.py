@@ -29,6 +29,7 @@ from rag.decisions import Decisions
 from rag.features import stance_row
 from rag.overview import TEXT_STANCES
 from rag.pipeline import RagPipeline
+from rag.snapshot import Snapshot
 from rag.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,41 @@ def stance_model() -> Pipeline:
     return table_model(balanced=True, c=STANCE_C)
 
 
+#: Two replies are near copies when this share of one's sentences has a near-identical sentence
+#: (e5 cosine ≥ ``COPY_COSINE``) in the other: districts sometimes send the same text.
+COPY_SHARE = 0.25
+COPY_COSINE = 0.95
+
+
+def reply_groups(snap: Snapshot, committees: list[str]) -> dict[str, int]:
+    """A cross-validation group per committee, near-copied replies in one group: folds by
+    committee would otherwise test on a reply whose twin was trained on, and overstate how the
+    models transfer to other committees' text (as validation measures)."""
+    rows = snap.committee_rows()
+    vecs: dict[str, np.ndarray] = {}
+    for c in committees:
+        parts = [snap.sentence_vectors.get(snap.ids[int(i)]) for i in rows.get(c, [])]
+        parts = [np.asarray(v) for v in parts if v is not None and len(v)]
+        if parts:
+            vecs[c] = np.vstack(parts)
+    parent = {c: c for c in committees}
+
+    def root(c: str) -> str:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    names = sorted(vecs)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            sim = vecs[a] @ vecs[b].T
+            share = max(float((sim.max(axis=1) >= COPY_COSINE).mean()), float((sim.max(axis=0) >= COPY_COSINE).mean()))
+            if share >= COPY_SHARE:
+                parent[root(b)] = root(a)
+    roots = sorted({root(c) for c in committees})
+    return {c: roots.index(root(c)) for c in committees}
+
+
 def _rows(path: Path) -> list[dict]:
     return [r for r in load(path) if r["split"] == "train"]
 
@@ -67,6 +103,7 @@ def tables(pipeline: RagPipeline, rows: list[dict]) -> dict[str, Any]:
     # Folds group by committee: validation is other committees' replies, so cross-validation
     # on train must also test on replies the model never saw.
     committees = sorted({r["committee"] for r in rows})
+    group = reply_groups(pipeline.retriever.snapshot(), committees)
     addr_x, addr_y, addr_g, addr_pair, st_x, st_y, st_g = [], [], [], [], [], [], []
     for measure, gold in sorted(by_measure.items()):
         # The views the overview reads a measure through (number + wording, wording alone).
@@ -77,19 +114,19 @@ def tables(pipeline: RagPipeline, rows: list[dict]) -> dict[str, Any]:
                     continue
                 addr_x.append(ev.addressed)
                 addr_y.append(int(row["stance"] != "not_addressed"))
-                addr_g.append(committees.index(ev.committee))
+                addr_g.append(group[ev.committee])
                 addr_pair.append(f"{measure}|{ev.committee}")
                 if view == 0 and row["stance"] in TEXT_STANCES:
                     chosen = " ".join(ev.evidence.sentences)
                     if any(overlap(q, chosen) >= 0.5 or overlap(chosen, q) >= 0.5 for q in row["quote"]):
                         st_x.append(ev.stance)
                         st_y.append(row["stance"])
-                        st_g.append(committees.index(ev.committee))
+                        st_g.append(group[ev.committee])
         for row in gold.values():
             if row["stance"] in TEXT_STANCES:
                 st_x.append(_quote_row(pipeline, row["quote"]))
                 st_y.append(row["stance"])
-                st_g.append(committees.index(row["committee"]))
+                st_g.append(group[row["committee"]])
     return {
         "addressed": (addr_x, np.array(addr_y), np.array(addr_g)),
         "pairs": np.array(addr_pair),
