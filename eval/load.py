@@ -47,11 +47,11 @@ def dev_questions(n: int = 6, path: Path = GOLD_DEV) -> list[str]:
         return list(DEFAULT_QUESTIONS)
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident set size of a process in MB (Linux /proc), or None."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
+    """Resident set size of a process in MB (Linux /proc), or None; ``field="VmHWM"`` gives its peak."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None

@@ -133,35 +133,28 @@ def serve_point(factor: int, chunks: int, data_dir: Path, collection: str, quest
     seconds from spawn to /readyz, then warm latency over HTTP per question kind and the
     server's RSS (now and peak)."""
     import os
-    import signal
-    import subprocess
-    import sys
     import tempfile
 
     import httpx
 
-    from eval.load import free_port, wait_ready
+    from eval.load import rss_mb
+    from eval.servers import ServeProcess
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "RADSLAG_DATA_DIR": str(data_dir), "RADSLAG_CHROMA__COLLECTION": collection,
            "RADSLAG_API__RATE_LIMIT_PER_MINUTE": "0"}
     env.pop("RADSLAG_CHROMA_URL", None)
     env.pop("RADSLAG_CHROMA__URL", None)
-    cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-ingest-if-empty"]
-    with tempfile.TemporaryFile("w+") as log_file:
+    with tempfile.TemporaryDirectory(prefix="radslag-scale-serve-") as tmp:
+        server = ServeProcess(env, Path(tmp) / "serve.log", ingest_if_empty=False)
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
-            try:
-                wait_ready(url, 600, alive=lambda: proc.poll() is None)
-            except RuntimeError as exc:
-                log_file.seek(0)
-                raise RuntimeError(f"{exc}\n{log_file.read()[-3000:]}") from None
+            server.start(600)
             ready_s = time.perf_counter() - started
-            rss_ready = _rss(proc.pid)
+            pid = server.pid
+            assert pid is not None
+            rss_ready = rss_mb(pid)
             times: dict[str, list[float]] = {"direct": [], "aggregate": [], "refuse": []}
-            with httpx.Client(base_url=url, timeout=120) as client:
+            with httpx.Client(base_url=server.url, timeout=120) as client:
                 client.post("/api/ask", json={"question": questions[0]}).raise_for_status()
                 first_answer_s = time.perf_counter() - started
                 for q in questions[1:3]:
@@ -172,29 +165,16 @@ def serve_point(factor: int, chunks: int, data_dir: Path, collection: str, quest
                         r = client.post("/api/ask", json={"question": q})
                         r.raise_for_status()
                         times.setdefault(r.json().get("strategy", "direct"), []).append(time.perf_counter() - t0)
-            rss_now, rss_peak = _rss(proc.pid), _rss(proc.pid, "VmHWM")
+            rss_now, rss_peak = rss_mb(pid), rss_mb(pid, "VmHWM")
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            server.stop()
+    rss = {"rss_mb": rss_now, "rss_ready_mb": rss_ready, "rss_peak_mb": rss_peak}
     plain = times["direct"] + times["refuse"]
     agg = times["aggregate"]
-    return {"scale": factor, "chunks": chunks, "ready_s": round(ready_s, 2), "first_answer_s": round(first_answer_s, 2), "rss_mb": rss_now, "rss_ready_mb": rss_ready,
-            "rss_peak_mb": rss_peak, "n": len(plain), "p50_s": _pct_s(plain, 50), "p95_s": _pct_s(plain, 95),
+    return {"scale": factor, "chunks": chunks, "ready_s": round(ready_s, 2), "first_answer_s": round(first_answer_s, 2),
+            **{k: None if v is None else round(v, 1) for k, v in rss.items()},
+            "n": len(plain), "p50_s": _pct_s(plain, 50), "p95_s": _pct_s(plain, 95),
             "agg_n": len(agg), "agg_p50_s": _pct_s(agg, 50), "agg_p95_s": _pct_s(agg, 95)}
-
-
-def _rss(pid: int, field: str = "VmRSS") -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def scale_curve(corpus: Corpus, factors: Sequence[int], questions: Sequence[str], workdir: Path, emit: Any = None) -> list[dict[str, Any]]:

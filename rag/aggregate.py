@@ -50,19 +50,9 @@ def sharpen(terms: QueryTerms) -> QueryTerms:
     return terms.reweighted({t: w * w for t, w in terms.weights.items()}, terms.missing**2)
 
 
-def committee_rows(snap: Snapshot, group_hint: str | None, mask: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Each replying committee's rows (within the group hinted at, and the mask)."""
-    return snap.committee_rows(group_hint, mask)
-
-
-def committee_names(snap: Snapshot, filters: Filters | None = None) -> set[str]:
-    """The committees of the (visible part of the) index."""
-    return snap.committee_names(snap.mask(filters))
-
-
 def named_committees(question: str, snap: Snapshot, filters: Filters | None = None) -> list[str]:
     """Committees of the (visible part of the) index that the question names, in order."""
-    return names_in(question, committee_names(snap, filters))
+    return names_in(question, snap.committee_names(snap.mask(filters)))
 
 
 @dataclass
@@ -154,7 +144,7 @@ def committee_candidates(
     asked = measures(qplan.text)
     want = {a[:6] for a in anchors(terms)}
     raw: list[tuple[str, Window, dict[str, float]]] = []
-    for committee, rows in committee_rows(snap, qplan.group_hint, snap.mask(filters)).items():
+    for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters)).items():
         hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer)
         if not hit:
             continue
@@ -220,7 +210,7 @@ def named_committee_evidence(
     pol = policy or AggregatePolicy()
     snap, combined, _, _ = _scores(retriever, qplan, qvec, filters, pol)
     terms = query_terms(snap.lexical, without_names(qplan.text, names), qplan.language)
-    rows = committee_rows(snap, None, snap.mask(filters))
+    rows = snap.committee_rows(None, snap.mask(filters))
     out = []
     for name in names:
         if name not in rows:

@@ -22,7 +22,6 @@ from rag.aggregate import (
     SentenceScorer,
     aggregate_evidence,
     committee_candidates,
-    committee_names,
     missing_reply_evidence,
     named_committee_evidence,
     named_committees,
@@ -171,7 +170,8 @@ class RagPipeline:
         self, question: str, history: list[ChatTurn] | None = None, filters: Filters | None = None
     ) -> tuple[QueryPlan, np.ndarray]:
         """The question's plan (kind, language, search text) and the search text's embedding."""
-        names = committee_names(self.retriever.snapshot(), filters)
+        snap = self.retriever.snapshot()
+        names = snap.committee_names(snap.mask(filters))
         qplan, qvec = plan(question, history, self.decisions, names, self.retriever.embed_query)
         assert qvec is not None
         return qplan, qvec

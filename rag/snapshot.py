@@ -311,15 +311,11 @@ class Snapshot:
     vectors: np.ndarray
     lexical: BM25Index
     row: dict[str, int]
+    cols: Columns  # filter and committee codes per row
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)  # chunk id → one row per sentence
-    columns: Columns | None = None
     version: str = ""
     documents: dict[str, str] = field(default_factory=dict)  # doc_id → registry signature
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # views derived from this snapshot, by key
-
-    @cached_property
-    def cols(self) -> Columns:
-        return self.columns or Columns.of(self.metas, self.texts)
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -434,8 +430,8 @@ class SnapshotStore:
         row = {c: i for i, c in enumerate(ids)}
         return Snapshot(
             info["fingerprint"], ids, Blobs(RowFile(folder, "texts")), Metas(RowFile(folder, "metas")),
-            np.load(folder / "vectors.npy", mmap_mode="r"), BM25Index.load(folder, ids), row,
-            SentenceVectors(RowFile(folder, "sentences"), row), Columns.load(folder), version, info["documents"],
+            np.load(folder / "vectors.npy", mmap_mode="r"), BM25Index.load(folder, ids), row, Columns.load(folder),
+            SentenceVectors(RowFile(folder, "sentences"), row), version, info["documents"],
         )
 
     def load_current(self) -> Snapshot | None:
