@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS, Decisions
 from rag.pii import without_contact_details
-from rag.text import asking_sentences, detect_language
+from rag.text import asking_sentences, detect_language, fold
 from rag.types import ChatTurn
 
 __all__ = ["QueryPlan", "detect_language", "focus", "mask_names", "plan", "standalone"]
@@ -100,21 +101,50 @@ def focus(message: str) -> str:
     return text
 
 
+#: A Swedish administration's name ends in its kind of body; a reply of "Miljöförvaltningen"
+#: is the Miljönämnd's, and people write either ("miljönämnden", "idrottsnämndens").
+_BODY = re.compile(r"s?(forvaltningen|kontoret|namnden)$")
+_BODIES = r"s?(?:forvaltning|namnd|kontor)(?:en|et|ens|ets|s)?"
+
+
+@lru_cache(maxsize=4096)
+def name_pattern(name: str) -> re.Pattern[str]:
+    """How a committee name is written in a question, matched in :func:`fold`-ed text: any
+    case and diacritics ("Sodermalm"), a space for the hyphen ("Hässelby Vällingby"), the
+    genitive s, and the other body word of an administration ("arbetsmarknadsnämnden" for
+    Arbetsmarknadsförvaltningen)."""
+    folded = fold(name)
+    body = _BODY.search(folded)
+    core = re.escape(folded[: body.start()]) + _BODIES if body and body.start() >= 3 else re.escape(folded) + "s?"
+    core = core.replace(r"\-", r"[-\s]?")
+    return re.compile(rf"(?<![\w-]){core}(?![\w-])")
+
+
+def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, name) of the names ``text`` mentions, longest first."""
+    folded = fold(text)
+    spans = [(m.start(), m.end(), name) for name in names for m in name_pattern(name).finditer(folded)]
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, name in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(end <= a or start >= b for a, b, _ in chosen):
+            chosen.append((start, end, name))
+    return sorted(chosen)
+
+
 def names_in(text: str, names: Iterable[str]) -> list[str]:
     """The committee names (of ``names``) that ``text`` mentions, in order of appearance."""
-    found = []
-    for name in names:
-        m = re.search(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", text, flags=re.IGNORECASE)
-        if m:
-            found.append((m.start(), name))
-    return [n for _, n in sorted(found)]
+    out: list[str] = []
+    for _, _, name in _name_spans(text, names):
+        if name not in out:
+            out.append(name)
+    return out
 
 
 def mask_names(text: str, names: Iterable[str]) -> str:
     """The question with committee names replaced by one placeholder: the kind of answer a
     question wants does not depend on which committee it names."""
-    for name in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", NAME_MASK, text, flags=re.IGNORECASE)
+    for start, end, _ in reversed(_name_spans(text, names)):
+        text = text[:start] + NAME_MASK + text[end:]
     return text
 
 

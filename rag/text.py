@@ -7,6 +7,7 @@ functions, so a sentence or a word means the same thing at every stage.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from rag.lexical import Decompounder, raw_tokens, stem
@@ -62,3 +63,9 @@ def split_claims(answer: str) -> list[str]:
 def asking_sentences(message: str) -> list[str]:
     """The sentences of a chat message that end in a question mark."""
     return [s for s in re.split(r"(?<=[.!?])\s+", message) if s.endswith("?")]
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, character for character (``len`` is kept, so a match
+    in the folded text is a span of the original): "Södermalm" and "Sodermalm" read alike."""
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in text)

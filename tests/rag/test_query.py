@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query import detect_language, focus, mask_names, standalone
+from rag.query import detect_language, focus, mask_names, names_in, standalone
 from rag.types import ChatTurn
 
 
@@ -45,6 +45,32 @@ def test_answer_kinds(pipeline) -> None:  # type: ignore[no-untyped-def]
 def test_committee_names_are_masked_for_the_kind_model() -> None:
     assert mask_names("Vad säger Farsta?", ["Farsta"]) == mask_names("Vad säger Bromma?", ["Bromma"])
     assert mask_names("Och Hässelby-Vällingbys svar?", ["Hässelby-Vällingby"]) == "Och Nämndnamn svar?"
+
+
+NAMES = ["Arbetsmarknadsförvaltningen", "Idrottförvaltningen", "Stadsbyggnadskontoret", "Valnämnden",
+         "Södermalm", "Skarpnäck", "Hässelby-Vällingby", "Farsta", "Norrmalm"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        # The committee's other body word, in any inflection.
+        ("Ställer sig arbetsmarknadsnämnden bakom förslaget?", ["Arbetsmarknadsförvaltningen"]),
+        ("Är idrottsnämnden positiv till digitaliseringen?", ["Idrottförvaltningen"]),
+        ("Vad skriver stadsbyggnadsnämndens svar?", ["Stadsbyggnadskontoret"]),
+        ("Har valnämnden svarat?", ["Valnämnden"]),
+        # Without diacritics, with a space for the hyphen, in the genitive.
+        ("Is Sodermalm in favour of the guidelines?", ["Södermalm"]),
+        ("How does Skarpnack district view the proposals?", ["Skarpnäck"]),
+        ("Anser Hässelby Vällingby att lotsarna kräver nya tjänster?", ["Hässelby-Vällingby"]),
+        ("Vad säger Farstas och Norrmalms svar?", ["Farsta", "Norrmalm"]),
+        # A group of committees is not one of them.
+        ("Vad säger stadsdelsnämnderna om lotsar?", []),
+        ("Vad säger Farstaborna?", []),
+    ],
+)
+def test_committees_are_recognised_as_people_write_them(question: str, named: list[str]) -> None:
+    assert names_in(question, NAMES) == named
 
 
 def test_follow_up_inherits_the_previous_question() -> None:
