@@ -92,6 +92,8 @@ class HybridRetriever:
             else:
                 return
             with self._lock:
+                if self._snapshot is not snap:
+                    return  # refresh() swapped in this process's own, newer change meanwhile
                 self._snapshot = new
             log.info("switched to snapshot %s (%d chunks)", new.version, len(new.ids))
         except Exception as exc:  # noqa: BLE001 - keep answering from the current snapshot; retry later

@@ -112,6 +112,49 @@ def test_a_second_replica_switches_to_a_new_version_without_waiting(components: 
     assert len(reader.snapshot().ids) > len(old.ids)
 
 
+class _Interleaved(SnapshotStore):
+    """A snapshot store that runs ``during_load`` once while a version is being loaded: the
+    moment a replica's own change can land while its follower is busy."""
+
+    during_load = None
+
+    def load(self, version: str) -> Snapshot:
+        snap = super().load(version)
+        hook, self.during_load = self.during_load, None
+        if hook is not None:
+            hook()
+        return snap
+
+
+def test_the_follower_never_swaps_in_a_version_older_than_the_own_change(components: Components, tmp_path: Path) -> None:
+    records = components.documents.all()
+    view = {"records": records[2:]}
+    writer = _store(components, tmp_path, lambda: view["records"])
+    writer.sync()
+    store = _Interleaved(tmp_path, components.store.collection, lambda: view["records"])
+    reader = HybridRetriever(components.store, components.embedder, store, refresh_s=0.05)
+    reader.snapshot()
+    view["records"] = records[1:]
+    other = writer.sync().version  # another replica publishes
+    own: list[tuple[float, str]] = []
+
+    def own_change() -> None:  # this replica ingests meanwhile and refreshes
+        view["records"] = records
+        version = reader.refresh().version
+        own.append((time.monotonic(), version))
+
+    store.during_load = own_change
+    seen: list[tuple[float, str]] = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 3:
+        seen.append((time.monotonic(), reader.snapshot().version))
+        time.sleep(0.005)
+    assert own, "the follower never loaded the other replica's version"
+    changed_at, own_version = own[0]
+    assert other not in [v for t, v in seen if t > changed_at], "the follower swapped the older version back in"
+    assert reader.snapshot().version == own_version
+
+
 def test_a_reader_repairs_a_registry_ahead_of_the_published_version(components: Components, tmp_path: Path) -> None:
     records = components.documents.all()
     view = {"records": records[1:]}
