@@ -25,14 +25,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] | None = None) -> None:
-    """Until ``url``/readyz answers 200; ``alive()`` False (the server died) or the timeout raises."""
+def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] | None = None, path: str = "/readyz") -> None:
+    """Until ``url`` + ``path`` answers 200 (``/healthz``: the process is up, even while a store
+    it needs is down); ``alive()`` False (the server died) or the timeout raises."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if alive is not None and not alive():
             raise RuntimeError(f"the server for {url} exited before it was ready")
         try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass

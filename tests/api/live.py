@@ -36,10 +36,10 @@ class LiveServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"uvicorn-{self.port}", daemon=True)
 
-    def start(self, ready_timeout: float = 120.0) -> LiveServer:
+    def start(self, ready_timeout: float = 120.0, path: str = "/readyz") -> LiveServer:
         self._thread.start()
         try:
-            wait_ready(self.url, ready_timeout, alive=self._thread.is_alive)
+            wait_ready(self.url, ready_timeout, alive=self._thread.is_alive, path=path)
         except RuntimeError:
             self.stop()
             raise

@@ -19,6 +19,7 @@ def test_readyz_reports_store_and_model(client: httpx.Client) -> None:
     body = r.json()
     assert body["status"] == "ready" and body["store"] and body["model"]
     assert body["chunks"] > 0
+    assert body["limit_store"] is None  # counted in-process: no shared store to wait for
 
 
 def test_documents_list_and_detail(client: httpx.Client) -> None:

@@ -87,7 +87,8 @@ def redis_down_app(settings: Settings, components: Components, tmp_path_factory:
     port = free_port()
     shared = api_settings(settings, rate_limit_per_minute=100, session_secret=SECRET)
     shared = shared.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
-    server = LiveServer(create_app(shared, components)).start()
+    # Up (/healthz), not ready: /readyz waits for the limit store.
+    server = LiveServer(create_app(shared, components)).start(path="/healthz")
     yield server, port
     server.stop()
 
@@ -105,10 +106,15 @@ def test_redis_down_gives_503_then_recovers(redis_down_app: tuple[LiveServer, in
         login = c.post("/api/auth/login", json={"username": "nobody", "password": "x"})
         assert login.status_code == 503 and "rate-limit store" in login.json()["detail"]
         assert c.get("/v1/models").status_code == 200  # outside the question budget: no store needed
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["limit_store"] is False
         redis = RedisServer(tmp_path / "redis", port)
         redis.start()
         try:
             assert c.post("/api/search", json={"query": "nämnd", "k": 1}).status_code == 200
+            ready = c.get("/readyz")
+            assert ready.json()["limit_store"] is True
+            assert ready.status_code == (200 if ready.json()["model"] and ready.json()["store"] else 503)
             assert c.post("/api/auth/login", json={"username": "nobody", "password": "x"}).status_code == 401
         finally:
             redis.stop()
