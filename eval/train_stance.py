@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
@@ -67,22 +69,15 @@ def reply_groups(snap: Snapshot, committees: list[str]) -> dict[str, int]:
         parts = [np.asarray(v) for v in parts if v is not None and len(v)]
         if parts:
             vecs[c] = np.vstack(parts)
-    parent = {c: c for c in committees}
-
-    def root(c: str) -> str:
-        while parent[c] != c:
-            c = parent[c]
-        return c
-
     names = sorted(vecs)
+    near = np.zeros((len(committees), len(committees)), dtype=bool)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             sim = vecs[a] @ vecs[b].T
             share = max(float((sim.max(axis=1) >= COPY_COSINE).mean()), float((sim.max(axis=0) >= COPY_COSINE).mean()))
-            if share >= COPY_SHARE:
-                parent[root(b)] = root(a)
-    roots = sorted({root(c) for c in committees})
-    return {c: roots.index(root(c)) for c in committees}
+            near[committees.index(a), committees.index(b)] = share >= COPY_SHARE
+    _, labels = connected_components(csr_matrix(near), directed=False)
+    return {c: int(labels[i]) for i, c in enumerate(committees)}
 
 
 def _rows(path: Path) -> list[dict]:
