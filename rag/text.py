@@ -68,4 +68,4 @@ def asking_sentences(message: str) -> list[str]:
 def fold(text: str) -> str:
     """Lower case without diacritics, character for character (``len`` is kept, so a match
     in the folded text is a span of the original): "Södermalm" and "Sodermalm" read alike."""
-    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in text)
+    return "".join(unicodedata.normalize("NFKD", ch)[0].lower()[0] for ch in text)
