@@ -26,7 +26,7 @@ import httpx
 
 from eval.servers import ServeProcess, free_port, wait_ready
 
-__all__ = ["LoadResult", "free_port", "print_figures", "print_result", "run_load", "server_process", "wait_ready"]
+__all__ = ["LoadResult", "print_figures", "print_result", "run_load", "server_process"]
 
 DEFAULT_QUESTIONS = (
     "Vilka nämnder vill att facilitatorer samordnas centralt?",

@@ -7,7 +7,7 @@ import threading
 import uvicorn
 from fastapi import FastAPI
 
-from eval.load import free_port, wait_ready
+from eval.servers import free_port, wait_ready
 from radslag.settings import ApiSettings, Settings
 
 __all__ = ["ADMIN_TOKEN", "ALLOWED_ORIGIN", "LiveServer", "api_settings", "free_port"]
