@@ -46,6 +46,11 @@ def limit_storage(settings: Settings) -> Storage:
     return MemoryStorage()
 
 
+def is_shared(storage: Storage) -> bool:
+    """Whether ``storage`` is a shared (network) store rather than this process's memory."""
+    return not isinstance(storage, MemoryStorage)
+
+
 class WindowLimit:
     """At most ``amount`` hits per ``window_s`` seconds for each key (a moving window)."""
 
@@ -54,7 +59,7 @@ class WindowLimit:
         self.item = RateLimitItemPerSecond(amount, window_s, namespace=name)
         self.limiter = MovingWindowRateLimiter(storage)
         # Only a remote store does network I/O: the middleware moves those calls off the event loop.
-        self.remote = not isinstance(storage, MemoryStorage)
+        self.remote = is_shared(storage)
         # ``limits`` wraps only some storage methods in its StorageError: the moving-window ones
         # raise the client's own errors (redis.RedisError), so catch the storage's base exceptions.
         self._errors: tuple[type[BaseException], ...] = (

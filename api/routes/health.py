@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from limits.storage import MemoryStorage
 from pydantic import BaseModel
 
 from api.deps import ComponentsDep
+from api.limiter import is_shared
 
 router = APIRouter(tags=["health"])
 
@@ -48,7 +48,7 @@ def readyz(request: Request, components: ComponentsDep) -> JSONResponse:
     # Every question spends from the limit store: with Redis down a replica would answer
     # 503 to all of them, so a load balancer should route around it.
     limits = getattr(request.app.state, "limit_storage", None)
-    limit_ok = bool(limits.check()) if limits is not None and not isinstance(limits, MemoryStorage) else None
+    limit_ok = bool(limits.check()) if limits is not None and is_shared(limits) else None
     ready = store_ok and model_ok and limit_ok is not False
     body = Readiness(status="ready" if ready else "not ready", store=store_ok, chunks=chunks, model=model_ok, limit_store=limit_ok)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
