@@ -253,6 +253,7 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Where to write the artefact (default: rag/models/decisions.joblib).")] = None,
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
+    kinds: Annotated[Path, typer.Option(help="Kind-labelled questions the kind model also learns from.")] = Path("eval/data/kinds.jsonl"),
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
@@ -267,15 +268,16 @@ def train(
     if comps.store.count() == 0:
         err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
         raise typer.Exit(2)
-    if not stance.is_file():
-        err.print(f"[red]No stance gold set at {stance}[/red]")
-        raise typer.Exit(2)
+    for what, path in (("stance gold set", stance), ("kinds file", kinds)):
+        if not path.is_file():
+            err.print(f"[red]No {what} at {path}[/red]")
+            raise typer.Exit(2)
     if stance_only:
         decisions = load_decisions(out or DEFAULT_PATH)
         report = fit_stance(RagPipeline(comps.retriever, decisions=decisions), decisions, stance)
         decisions.save(out or DEFAULT_PATH)
     else:
-        report = fit(comps, bank, out or DEFAULT_PATH, stance)
+        report = fit(comps, bank, out or DEFAULT_PATH, stance, kinds)
     console.print_json(json.dumps(report, default=str))
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rag.features import answer_types_in
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,36 @@ _VALUE = re.compile(
 )
 
 
-def typed_value(sentences: list[str], terms: Any, lexical: Any) -> str | None:
-    """The date, number, amount or identifier a numeric answer leads with: the one in the
-    quote nearest to the question's terms, as written there (never computed or invented)."""
+_IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
+
+
+def value_type(value: str) -> str:
+    """Which answer type (:data:`rag.features.ANSWER_TYPES`) a value found in a quote is: a
+    date or year, a percentage, an amount, else a count. An identifier (a diarienummer, a
+    motion or measure number) is a "count": the answer-type model learned numbers and
+    identifiers as one type from the bank's must-mentions."""
+    if _IDENTIFIER.fullmatch(value.strip()):
+        return "count"  # "2010:29" holds a year but is a motion number
+    held = answer_types_in(value)
+    for t in ("percent", "amount", "date"):
+        if held[t]:
+            return t
+    return "count"
+
+
+def typed_value(sentences: list[str], terms: Any, lexical: Any, wanted: dict[str, float] | None = None) -> str | None:
+    """The date, number, amount or identifier a numeric answer leads with, as written in the
+    quote (never computed or invented): of the values whose type the question most probably
+    wants (``wanted``, the answer-type model's probabilities), the one nearest to the
+    question's terms. None when the quote holds no value of a type the question wants more
+    than the others it could hold — a year does not answer "how many", nor a measure number
+    "when"."""
     text = " ".join(sentences)
     found = [m for m in _VALUE.finditer(text) if m.group(0).strip() and re.search(r"\d|[a-zåäö]{3}", m.group(0))]
+    if wanted:
+        valued = {t: p for t, p in wanted.items() if t not in ("other", "person")}
+        best_type = max(valued, key=lambda t: valued[t]) if valued else None
+        found = [m for m in found if value_type(m.group(0)) == best_type]
     if not found:
         return None
     anchors: list[int] = []

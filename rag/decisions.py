@@ -76,9 +76,10 @@ class Decisions:
         return p >= self.thresholds.get("answerable", 0.5)
 
     def members(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """Which committees meet the condition, and each one's probability."""
+        """Which committees meet the condition: the set with the highest expected F1 under
+        the membership probabilities, less any below the learned floor."""
         p = self.p_member(rows)
-        return p >= self.thresholds.get("member", 0.5)
+        return expected_f1_set(p) & (p >= self.thresholds.get("member", 0.5))
 
     def sentence_scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         if not rows:
@@ -122,6 +123,23 @@ class Decisions:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(self, path, compress=3)
+
+
+def expected_f1_set(p: np.ndarray) -> np.ndarray:
+    """The most probable members whose number maximises the expected F1 of the list.
+
+    With independent membership probabilities ``p``, the top-k set's expected F1 is close to
+    2·Σ_{i≤k} p_(i) / (k + Σ p) (Jansche 2007; Ye et al. 2012, "Optimizing F-measures"); how
+    many committees a list names follows from the probabilities themselves, not from one fixed
+    cut that suits questions with two members and fails those with one or nine.
+    """
+    chosen = np.zeros(len(p), dtype=bool)
+    if not len(p):
+        return chosen
+    order = np.argsort(-p, kind="stable")
+    expected = 2 * np.cumsum(p[order]) / (np.arange(1, len(p) + 1) + p.sum())
+    chosen[order[: int(np.argmax(expected)) + 1]] = True
+    return chosen
 
 
 #: Weight of the e5 question vector beside the n-gram features (chosen by cross-validation

@@ -226,7 +226,7 @@ class RagPipeline:
             if evidence and qplan.yes_no:
                 frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
             if evidence and qplan.numeric:
-                frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical)
+                frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type)
         frame.count = len(evidence) if kind in ("aggregate", "missing") else None
         timings["rerank"] = time.perf_counter() - t0
 

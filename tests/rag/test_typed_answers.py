@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer import count_phrase, name_list
+from rag.answer import count_phrase, name_list, typed_value, value_type
 
 
 def _quoted(answer) -> str:  # type: ignore[no-untyped-def]
@@ -42,3 +42,15 @@ def test_list_openers() -> None:
     assert count_phrase(21, "en", digits=True) == "21 committees"
     assert name_list(["Hässelby-Vällingby", "Norrmalm", "Södermalm"], "sv") == "Hässelby-Vällingby, Norrmalm och Södermalm"
     assert name_list(["Farsta", "Bromma"], "en") == "Farsta and Bromma"
+
+
+def test_the_lead_value_is_of_the_type_the_question_wants() -> None:
+    """A year does not answer "how many", nor a measure or motion number "when"."""
+    quote = ["Motion 2010:29 (åtgärd 6.2) antogs den 14 mars 2011 och berör 30 procent av de 1 200 hushållen."]
+    assert typed_value(quote, None, None, {"date": 0.8, "count": 0.1, "other": 0.1}) == "14 mars 2011"
+    assert typed_value(quote, None, None, {"percent": 0.7, "count": 0.2, "other": 0.1}) == "30 procent"
+    assert typed_value(["Sedan början på 2000-talet har inflyttningen ökat."], None, None, {"count": 0.9, "other": 0.1}) is None
+    assert typed_value(["Se åtgärd 6.2 och motion 2010:29."], None, None, {"date": 0.9, "other": 0.1}) is None
+    assert value_type("dnr 332-2210/2010") == value_type("2010:29") == value_type("6.2") == "count"
+    assert value_type("2016") == value_type("2011-03-14") == "date"
+    assert value_type("5 miljoner kronor") == "amount"
