@@ -84,11 +84,9 @@ def kind_folds(
 ) -> tuple[list[tuple[Any, Any, Any]], np.ndarray, float]:
     """Kind and answer-type models each fitted without one fold of the bank's questions (the
     first ``n_bank``; the extra kind-labelled questions after them are in every fold's
-    training), the fold of each bank question, and the cross-validated kind accuracy.
-
-    The other decisions are trained on traces where each question's kind comes from the
-    model that did not see it: their features then carry the kind model's real errors, as
-    on new questions, instead of its near-perfect fit to its own training questions."""
+    training), the fold of each bank question, and the cross-validated kind accuracy (what
+    ``radslag train`` reports; the fold models also let an experiment trace each question
+    with a kind model that did not see it — README "Figures")."""
     extra = np.arange(n_bank, len(texts))
     fold = np.zeros(n_bank, dtype=int)
     models, hits = [], 0
