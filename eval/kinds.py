@@ -1,4 +1,5 @@
-"""Kind-labelled questions (``eval/data/kinds.jsonl``): more phrasings for the kind model.
+"""Extra training questions (``eval/data/kinds.jsonl``): more phrasings for the kind model,
+and questions the documents do not answer for the answerability model.
 
 The question bank's train split teaches the kind model from about 320 questions, and its
 cross-validated accuracy says that is too few (0.74): a question worded unlike any train
@@ -6,11 +7,14 @@ item is routed wrong. These items add phrasings only — a question, its languag
 answer it wants (:data:`rag.decisions.KINDS`) and, for a follow-up, the earlier turns. They
 were written from the train documents by helpers who never saw the answering code, and
 verified by others against the kind definitions. They teach the kind model only (no
-evidence, so no other decision), and never name a validation committee or repeat a
-validation question, so the bank's validation split stays unseen text.
+evidence, so no other decision). Rows of kind ``unanswerable`` (off-topic questions, city
+matters these documents do not cover, near misses whose fact the documents do not state —
+each checked against the documents by a second helper) teach the answerability model to
+refuse. No row names a validation committee or repeats a validation question, so the
+bank's validation split stays unseen text.
 
 One JSON object per line: ``{"question", "lang": "sv"|"en", "kind", "history"?: [{"role",
-"content"}, …]}``. ``python -m eval.kinds FILE`` (and the tests) check the format.
+"content"}, …]}``; ``kind`` is one of :data:`rag.decisions.KINDS` or ``unanswerable``. ``python -m eval.kinds FILE`` (and the tests) check the format.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from rag.types import ChatTurn
 KINDS_FILE = Path(__file__).resolve().parent / "data" / "kinds.jsonl"
 BANK = Path(__file__).resolve().parent / "data" / "bank.jsonl"
 _FIELDS = {"question", "lang", "kind", "history"}
+#: A question the documents do not answer (off-topic, or a city matter they do not cover):
+#: it teaches the answerability model to refuse, not the kind model.
+UNANSWERABLE = "unanswerable"
 
 
 @dataclass
@@ -50,8 +57,8 @@ def check_row(row: object) -> list[str]:
         out.append("question must be a non-empty string")
     if row.get("lang") not in ("sv", "en"):
         out.append("lang must be sv or en")
-    if row.get("kind") not in KINDS:
-        out.append(f"kind must be one of {', '.join(KINDS)}")
+    if row.get("kind") not in (*KINDS, UNANSWERABLE):
+        out.append(f"kind must be one of {', '.join(KINDS)} or {UNANSWERABLE}")
     history = row.get("history", [])
     if not isinstance(history, list) or not all(
         isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str) for t in history

@@ -1,4 +1,5 @@
-"""The kind-labelled questions: format, no validation text, and what the checker catches."""
+"""The extra training questions (kind-labelled and unanswerable): format, no validation text,
+and what the checker catches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.kinds import KINDS_FILE, check_kinds, check_row, load_kinds
+from eval.kinds import KINDS_FILE, UNANSWERABLE, check_kinds, check_row, load_kinds
 from rag.decisions import KINDS
 
 
@@ -20,7 +21,8 @@ def test_every_row_is_valid_and_none_repeats_or_leaks_validation(rows: list[dict
     problems = check_kinds(rows)
     assert not problems, "\n".join(problems[:20])
     assert len(rows) >= 400
-    assert {r["kind"] for r in rows} == set(KINDS)
+    assert {r["kind"] for r in rows} == {*KINDS, UNANSWERABLE}
+    assert sum(r["kind"] == UNANSWERABLE for r in rows) >= 100
     assert 0.35 <= sum(r["lang"] == "en" for r in rows) / len(rows) <= 0.65
     assert sum(bool(r.get("history")) for r in rows) >= 30
 
@@ -37,4 +39,4 @@ def test_a_malformed_file_is_a_clear_error_naming_the_line(tmp_path: Path) -> No
     bad.write_text('{"question": "Vilka nämnder?", "lang": "sv", "kind": "committees"}\n{"question": "", "lang": "sv"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"kinds.jsonl:2: question must be a non-empty string"):
         load_kinds(bad)
-    assert [k.kind for k in load_kinds(KINDS_FILE)][:1] and all(k.kind in KINDS for k in load_kinds(KINDS_FILE))
+    assert all(k.kind in (*KINDS, UNANSWERABLE) for k in load_kinds(KINDS_FILE))
