@@ -28,7 +28,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from eval.bank import COMPILATION, committee_sections
 from eval.gold import GoldItem, load_gold
-from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
+from eval.kinds import UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from rag.decisions import DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
 from rag.features import answer_types_in, lead_words
@@ -188,7 +188,7 @@ def _cv_accuracy(model: Pipeline, x: Any, y: np.ndarray, groups: np.ndarray | No
 
 
 def train(
-    components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH, stance: Path | None = None, kinds: Path | None = KINDS_FILE
+    components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH, stance: Path | None = None, kinds: Path | None = None
 ) -> dict[str, Any]:
     """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
     on the stance gold set's (``stance``); the kind model also learns from the kind-labelled
@@ -225,23 +225,20 @@ def train(
     types = np.array([answer_type_label(i) for i in items if kind_label(i, missing)])
     answer_type = kind_classifier().fit(x_kind[:n_bank], types)
     report["answer_type"] = {"classes": dict(Counter(types.tolist()))}
-    folds, bank_fold, cv_kind = kind_folds(texts, np.array(vectors), kind_of, types, n_bank)
+    _, _, cv_kind = kind_folds(texts, np.array(vectors), kind_of, types, n_bank)
     report["kind"] = {"n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": cv_kind, "classes": dict(Counter(kind_of.tolist()))}
-    # Each train question is traced with the kind model of the fold that did not see it, so
-    # the later models learn with the kind model's real errors, as on new questions, instead
-    # of its near-perfect fit to its own training questions. Questions that teach no kind
-    # (unanswerable ones) are traced with any fold's model: none of them saw them.
-    labelled = [n for n, item in enumerate(items) if kind_label(item, missing)]
-    fold_of = {n: n % FOLDS for n in range(len(items))} | {n: int(f) for n, f in zip(labelled, bank_fold, strict=True)}
 
-    def pipelines(**models: Any) -> list[RagPipeline]:
-        return [RagPipeline(retriever, decisions=Decisions(k, vec, answer_type=at, **models)) for vec, k, at in folds]
+    def pipeline(**models: Any) -> RagPipeline:
+        # Traced with the kind model fitted on every train question. Tracing each question with
+        # its fold's kind model (so the later models see the kind model's real errors) was
+        # tried: README "Figures", not kept.
+        return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, **models))
 
     # 2. Sentences and committees, traced with the kind model in place.
-    traced = pipelines(answerable=None, sentence=None, member=None, verdict=None, features={})
+    traced = pipeline(answerable=None, sentence=None, member=None, verdict=None, features={})
     sentences, members = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
-        tr = traced[fold_of[n]].trace(item.question, _history(item))
+        tr = traced.trace(item.question, _history(item))
         label = kind_label(item, missing)
         if item.answerable and label not in ("committees", "missing", "count", "count_missing"):
             for c in tr["direct"].candidates:
@@ -280,14 +277,14 @@ def train(
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
-    traced = pipelines(answerable=None, sentence=sentence, member=member, verdict=None, features=dict(feats),
-                       thresholds={"member": member_threshold[0]})
+    traced = pipeline(answerable=None, sentence=sentence, member=member, verdict=None, features=dict(feats),
+                      thresholds={"member": member_threshold[0]})
     answerable, verdicts = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
         label = kind_label(item, missing)
         if label in ("committees", "missing", "count", "count_missing"):
             continue  # answered from every committee's reply; membership decides
-        tr = traced[fold_of[n]].trace(item.question, _history(item))
+        tr = traced.trace(item.question, _history(item))
         if tr["plan"].aggregate and not item.answerable:
             continue  # routed to the committees at answer time; the membership model refuses
         answerable.rows.append(tr["direct"].answerable)
@@ -302,7 +299,7 @@ def train(
     # city matters these documents do not cover. They teach the model to refuse; the
     # threshold is still chosen on the bank's questions alone (their share of refusals).
     for m, extra in enumerate(e for e in extras if e.kind == UNANSWERABLE):
-        tr = traced[m % FOLDS].trace(extra.question, extra.history)
+        tr = traced.trace(extra.question, extra.history)
         if tr["plan"].aggregate:
             continue
         answerable.rows.append(tr["direct"].answerable)
@@ -312,8 +309,13 @@ def train(
     feats["verdict"] = sorted(verdicts.rows[0]) if verdicts.rows else []
     ax, ay, ag = answerable.xy(feats["answerable"])
     vx, vy, _ = verdicts.xy(feats["verdict"])
-    answer_model = table_model().fit(ax, ay)
-    answer_threshold = _best_threshold(table_model(), ax, ay, ag, _bank_accuracy)
+    # The extra unanswerable questions weigh as much together as the bank's own: they teach
+    # what else a refusal looks like without tripling the share of refusals the model expects.
+    extra_rows = ag >= EXTRA_GROUPS
+    bank_refusals = int(((ay == 0) & ~extra_rows).sum())
+    weights = np.where(extra_rows, bank_refusals / max(int(extra_rows.sum()), 1), 1.0)
+    answer_model = table_model().fit(ax, ay, model__sample_weight=weights)
+    answer_threshold = _best_threshold(table_model(), ax, ay, ag, _bank_accuracy, weights=weights)
     verdict = table_model(balanced=True).fit(vx, vy)
     report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "extra": int((ag >= EXTRA_GROUPS).sum()), "threshold": answer_threshold}
     report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
@@ -342,10 +344,13 @@ _GRID = np.round(np.arange(0.2, 0.71, 0.05), 2)
 _FLOOR_GRID = np.round(np.arange(0.0, 0.51, 0.05), 2)
 
 
-def _oof(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = SEED) -> np.ndarray:
-    """Out-of-fold probabilities, folds by question."""
+def _oof(
+    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = SEED, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Out-of-fold probabilities, folds by question (rows weighted by ``weights`` in fitting)."""
     cv = GroupKFold(n_splits=5, shuffle=True, random_state=seed)
-    return cross_val_predict(model, x, y, cv=cv, groups=groups, method="predict_proba")[:, 1]
+    params = {"model__sample_weight": weights} if weights is not None else None
+    return cross_val_predict(model, x, y, cv=cv, groups=groups, method="predict_proba", params=params)[:, 1]
 
 
 def _accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
@@ -384,7 +389,8 @@ def _mean_list_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) ->
 
 
 def _best_threshold(
-    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any, grid: np.ndarray = _GRID
+    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any, grid: np.ndarray = _GRID,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """The decision threshold that maximises ``score`` on out-of-fold probabilities (so the
     threshold is learned on train like the model, not set by hand), and that score."""
@@ -392,7 +398,7 @@ def _best_threshold(
         return 0.5, float("nan")
     # Averaged over several fold assignments: with a few hundred questions one split's
     # curve is noisy enough to move the threshold by 0.3.
-    runs = [_oof(model, x, y, groups, seed) for seed in range(SEED, SEED + 5)]
+    runs = [_oof(model, x, y, groups, seed, weights) for seed in range(SEED, SEED + 5)]
     scores = np.array([np.mean([score(p, y, groups, float(t)) for p in runs]) for t in grid])
     # The curve is flat near its top and its bumps are noise (a retrain on slightly different
     # traces moved the answer/refuse threshold 0.40 → 0.45 for a 0.0015 difference): the

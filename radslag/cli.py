@@ -253,7 +253,11 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Where to write the artefact (default: rag/models/decisions.joblib).")] = None,
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
-    kinds: Annotated[Path, typer.Option(help="Kind-labelled questions the kind model also learns from.")] = Path("eval/data/kinds.jsonl"),
+    kinds: Annotated[
+        Path | None,
+        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability "
+                     "(eval/data/kinds.jsonl; not used for the shipped artefact, README \"Figures\")."),
+    ] = None,
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
@@ -269,7 +273,7 @@ def train(
         err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
         raise typer.Exit(2)
     for what, path in (("stance gold set", stance), ("kinds file", kinds)):
-        if not path.is_file():
+        if path is not None and not path.is_file():
             err.print(f"[red]No {what} at {path}[/red]")
             raise typer.Exit(2)
     if stance_only:
