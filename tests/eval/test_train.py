@@ -3,6 +3,7 @@ and the committed artefact is what training gives."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +66,26 @@ def test_labels_come_from_the_gold_items_alone() -> None:
 def test_a_missing_artefact_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="radslag train"):
         load_decisions(tmp_path / "none.joblib")
+
+
+def test_extra_questions_teach_the_kind_and_answerability_models(components, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`radslag train --kinds`: kind rows join the kind model's training, unanswerable rows the
+    answerability model's (never the kind model's), and the threshold stays a bank figure."""
+    rows = [
+        {"question": "Vilka stadsdelsnämnder tar upp föreningslokaler?", "lang": "sv", "kind": "committees"},
+        {"question": "How many committees mention mentors for newly arrived pupils?", "lang": "en", "kind": "count"},
+        {"question": "Sammanfatta Brommas svar.", "lang": "sv", "kind": "summary"},
+        {"question": "Who won the 2018 football World Cup?", "lang": "en", "kind": "unanswerable"},
+        {"question": "Vad kostar ett månadskort i kollektivtrafiken?", "lang": "sv", "kind": "unanswerable"},
+    ]
+    kinds = tmp_path / "kinds.jsonl"
+    kinds.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    report = train(components, BANK, tmp_path / "decisions.joblib", None, kinds)
+    assert report["kind"]["extra"] == 3
+    assert report["answerable"]["extra"] == 2
+    missing = missing_reply_sections()
+    bank_counts = sum(kind_label(i, missing) == "count" for i in load_gold(BANK, "train"))
+    assert report["kind"]["classes"]["count"] == bank_counts + 1  # the unanswerable rows add no kind
+    decisions = load_decisions(tmp_path / "decisions.joblib")
+    assert decisions.meta["kinds"] == 3
+    assert 0.0 < decisions.thresholds["answerable"] < 1.0
