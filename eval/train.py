@@ -191,8 +191,9 @@ def train(
     components: Any, bank: Path = BANK, out: Path = DEFAULT_PATH, stance: Path | None = None, kinds: Path | None = None
 ) -> dict[str, Any]:
     """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
-    on the stance gold set's (``stance``); the kind model also learns from the kind-labelled
-    questions of ``kinds``; save the artefact; return figures."""
+    on the stance gold set's (``stance``); with ``kinds`` (:mod:`eval.kinds`), the kind model
+    also learns from its kind-labelled questions and the answerability model from its
+    unanswerable ones; save the artefact; return figures."""
     started = time.perf_counter()
     items = load_gold(bank, "train")
     retriever = components.retriever
