@@ -79,30 +79,18 @@ def kind_classifier() -> LogisticRegression:
     return LogisticRegression(C=10.0, max_iter=5000)
 
 
-def kind_folds(
-    texts: list[str], vectors: np.ndarray, kinds: np.ndarray, types: np.ndarray, n_bank: int
-) -> tuple[list[tuple[Any, Any, Any]], np.ndarray, float]:
-    """Kind and answer-type models each fitted without one fold of the bank's questions (the
-    first ``n_bank``; the extra kind-labelled questions after them are in every fold's
-    training), the fold of each bank question, and the cross-validated kind accuracy (what
-    ``radslag train`` reports; the fold models also let an experiment trace each question
-    with a kind model that did not see it — README "Figures")."""
+def _cv_kind(texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: int) -> float:
+    """Cross-validated kind accuracy on the bank's questions (the first ``n_bank``); the extra
+    kind-labelled questions after them are in every training fold and never tested."""
     extra = np.arange(n_bank, len(texts))
-    fold = np.zeros(n_bank, dtype=int)
-    models, hits = [], 0
+    hits = 0
     # Rare kinds (fewer than five examples) warn but stay in: every fold still tests the rest.
-    for f, (tr, te) in enumerate(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED).split(texts[:n_bank], kinds[:n_bank])):
-        fold[te] = f
+    for tr, te in StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(texts[:n_bank], kinds[:n_bank]):
         rows = np.concatenate([tr, extra])
         vec = kind_vectorizer().fit([texts[i] for i in rows])
-        kind = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in rows], vectors[rows]), kinds[rows])
-        answer_type = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in tr], vectors[tr]), types[tr])
-        hits += int((kind.predict(kind_matrix(vec, [texts[i] for i in te], vectors[te])) == kinds[te]).sum())
-        models.append((vec, kind, answer_type))
-    return models, fold, hits / n_bank
-
-
-FOLDS = 5
+        model = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in rows], vectors[rows]), kinds[rows])
+        hits += int((model.predict(kind_matrix(vec, [texts[i] for i in te], vectors[te])) == kinds[te]).sum())
+    return hits / n_bank
 
 
 def table_model(balanced: bool = False, c: float = 1.0) -> Pipeline:
@@ -226,8 +214,10 @@ def train(
     types = np.array([answer_type_label(i) for i in items if kind_label(i, missing)])
     answer_type = kind_classifier().fit(x_kind[:n_bank], types)
     report["answer_type"] = {"classes": dict(Counter(types.tolist()))}
-    _, _, cv_kind = kind_folds(texts, np.array(vectors), kind_of, types, n_bank)
-    report["kind"] = {"n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": cv_kind, "classes": dict(Counter(kind_of.tolist()))}
+    report["kind"] = {
+        "n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": _cv_kind(texts, np.array(vectors), kind_of, n_bank),
+        "classes": dict(Counter(kind_of.tolist())),
+    }
 
     def pipeline(**models: Any) -> RagPipeline:
         # Traced with the kind model fitted on every train question. Tracing each question with
