@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.bank import VALIDATION_COMMITTEES
+from eval.bank import VALIDATION_COMMITTEES, load
 from eval.gold import load_gold
 from eval.matching import normalise
 from rag.decisions import KINDS
@@ -109,8 +109,7 @@ def load_kinds(path: Path = KINDS_FILE) -> list[KindItem]:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else KINDS_FILE
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows: list[object] = list(load(Path(argv[0]) if argv else KINDS_FILE))
     problems = check_kinds(rows)
     for p in problems:
         print(p)

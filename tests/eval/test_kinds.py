@@ -3,18 +3,18 @@ and what the checker catches."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from eval.bank import load
 from eval.kinds import KINDS_FILE, UNANSWERABLE, check_kinds, check_row, load_kinds
 from rag.decisions import KINDS
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for line in KINDS_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return load(KINDS_FILE)
 
 
 def test_every_row_is_valid_and_none_repeats_or_leaks_validation(rows: list[dict]) -> None:
