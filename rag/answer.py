@@ -102,17 +102,16 @@ def name_list(names: list[str], language: str) -> str:
     return ", ".join(names[:-1]) + joiner + names[-1]
 
 
+#: A diarienummer, motion or measure number as written ("dnr 332-2210/2010", "2010:29").
+_IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 _VALUE = re.compile(
     r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?:\s+\d{4})?\b"
     r"|\b\d{4}-\d\d-\d\d\b"
-    r"|\b(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?\b"
+    rf"|\b{_IDENTIFIER.pattern}\b"
     r"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|procent|kronor|kr|miljoner|miljarder|tkr|mnkr|personer|elever|lägenheter|år)?"
     r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+)?",
     re.IGNORECASE,
 )
-
-
-_IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 
 
 def value_type(value: str) -> str:
