@@ -134,7 +134,9 @@ def committee_candidates(
     policy: AggregatePolicy | None = None,
 ) -> tuple[list[Candidate], bool]:
     """Every committee's best window for the question, with membership features; and whether
-    the question has content terms at all ("how many committees replied?" has none)."""
+    the question states a condition at all ("vilka nämnder har svarat?" has none). Words the
+    corpus never uses state one too: an English condition ("grant guidelines") matches no
+    Swedish term, but the membership model still reads its e5 similarities."""
     pol = policy or AggregatePolicy()
     snap, combined, dense_all, lexical_all = _scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
@@ -171,7 +173,7 @@ def committee_candidates(
             "max_sim": hit.max_sim,
         }))
     rows_f = member_rows([f for _, _, f in raw])
-    return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights)
+    return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights) or bool(raw_tokens(question))
 
 
 def aggregate_evidence(
