@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ from eval.bank import COMPILATION, committee_sections
 from eval.gold import GoldItem, load_gold
 from eval.kinds import UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
-from rag.decisions import DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
+from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
 from rag.features import answer_types_in, lead_words
 from rag.pipeline import RagPipeline
-from rag.query import focus, mask_names, plan
+from rag.query import focus, mask_names, name_rows, plan
 from rag.types import ChatTurn
 
 log = logging.getLogger(__name__)
@@ -225,8 +226,12 @@ def train(
         # tried: README "Figures", not kept.
         return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, **models))
 
-    # 2. Sentences and committees, traced with the kind model in place.
-    traced = pipeline(answerable=None, sentence=None, member=None, verdict=None, features={})
+    # 1b. Committees named in other words than their names ("the labour market committee").
+    name_model, name_features, name_threshold, report["name"] = fit_names(items, names, retriever.embed_query, missing)
+
+    # 2. Sentences and committees, traced with the kind and name models in place.
+    traced = pipeline(answerable=None, sentence=None, member=None, verdict=None, features={"name": name_features},
+                      name=name_model, thresholds={"name": name_threshold})
     sentences, members = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
         tr = traced.trace(item.question, _history(item))
@@ -257,6 +262,7 @@ def train(
                 members.labels.append(int(normalise(c.committee) in wanted))
                 members.groups.append(n)
     feats: dict[str, list[str]] = {}
+    feats["name"] = name_features
     for name, table in (("sentence", sentences), ("member", members)):
         feats[name] = sorted(table.rows[0]) if table.rows else []
     sx, sy, sg = sentences.xy(feats["sentence"])
@@ -269,7 +275,7 @@ def train(
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
     traced = pipeline(answerable=None, sentence=sentence, member=member, verdict=None, features=dict(feats),
-                      thresholds={"member": member_threshold[0]})
+                      name=name_model, thresholds={"member": member_threshold[0], "name": name_threshold})
     answerable, verdicts = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
         label = kind_label(item, missing)
@@ -306,13 +312,14 @@ def train(
     bank_refusals = int(((ay == 0) & ~extra_rows).sum())
     weights = np.where(extra_rows, bank_refusals / max(int(extra_rows.sum()), 1), 1.0)
     answer_model = table_model().fit(ax, ay, model__sample_weight=weights)
-    answer_threshold = _best_threshold(table_model(), ax, ay, ag, _bank_accuracy, weights=weights)
+    answer_threshold = _best_threshold(table_model(), ax, ay, ag, _refusal_utility, weights=weights)
     verdict = table_model(balanced=True).fit(vx, vy)
     report["answerable"] = {"n": len(ay), "refuse": int((ay == 0).sum()), "extra": int((ag >= EXTRA_GROUPS).sum()), "threshold": answer_threshold}
     report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
-                      thresholds={"member": member_threshold[0], "answerable": answer_threshold[0]}, meta={
+                      name=name_model,
+                      thresholds={"member": member_threshold[0], "answerable": answer_threshold[0], "name": name_threshold}, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED, "kinds": len(texts) - n_bank,
     })
     if stance is not None:
@@ -324,6 +331,34 @@ def train(
     report["artefact"] = str(out)
     log.info("trained: %s", json.dumps(report, default=str))
     return report
+
+
+def item_committees(item: GoldItem, names: Sequence[str]) -> set[str]:
+    """The committees an item is about: its evidence's committee sections and named members."""
+    return {e.section for e in item.evidence if e.section in names} | {m for m in item.must_mention if m in names}
+
+
+def fit_names(items: list[GoldItem], names: Sequence[str], embed: Any, missing: Any) -> tuple[Any, list[str], float, dict[str, Any]]:
+    """The name model: for each train question outside the committee kinds that has a body
+    phrase no committee name matched, is the nearest committee (by e5) the one the item is
+    about? Threshold learned out-of-fold like the others."""
+    table = Table([], [], [])
+    for n, item in enumerate(items):
+        if kind_label(item, missing) in COMMITTEE_KINDS:
+            continue
+        rows = name_rows(focus(item.question), names, embed)
+        if not rows:
+            continue
+        name, row = max(rows, key=lambda r: r[1]["margin"])
+        table.rows.append(row)
+        table.labels.append(int(name in item_committees(item, names)))
+        table.groups.append(n)
+    if len(set(table.labels)) < 2 or len(table.rows) < 10:
+        return None, [], 0.5, {"n": len(table.rows)}
+    features = sorted(table.rows[0])
+    x, y, g = table.xy(features)
+    threshold = _best_threshold(table_model(), x, y, g, _accuracy)
+    return table_model().fit(x, y), features, threshold[0], {"n": len(y), "names": int(y.sum()), "threshold": threshold}
 
 
 #: Regularisation of the membership model (cross-validated on train, mean list F1 of the
@@ -355,10 +390,19 @@ def _accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> flo
 EXTRA_GROUPS = 1_000_000
 
 
-def _bank_accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
-    """Refusal accuracy over the bank's questions only (extra rows are left out)."""
+#: What refusing an answerable question costs, in wrong refusal decisions: the refusal itself
+#: and the answer lost with it (its must-mention and citations score 0). Answering an
+#: unanswerable question costs the refusal decision only.
+FALSE_REFUSAL_COST = 2.0
+
+
+def _refusal_utility(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
+    """Refusal accuracy over the bank's questions only (extra rows are left out), with each
+    wrongly refused answerable question counted :data:`FALSE_REFUSAL_COST` times."""
     bank = groups < EXTRA_GROUPS
-    return _accuracy(p[bank], y[bank], groups[bank], t)
+    answer, truth = p[bank] >= t, y[bank] == 1
+    errors = (answer & ~truth).sum() + FALSE_REFUSAL_COST * (~answer & truth).sum()
+    return float(1 - errors / max(int(bank.sum()), 1))
 
 
 def _mean_list_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:

@@ -9,7 +9,9 @@ Small scikit-learn models replace hand-set rules and thresholds:
 - ``sentence``: which sentence of the retrieved passages states the answer;
 - ``member``: for "which committees …", whether a committee's best evidence meets the condition;
 - ``verdict``: yes or no, from the evidence a yes/no answer quotes;
-- ``addressed`` and ``stance``: a committee's position on a measure, for the remiss overview.
+- ``addressed`` and ``stance``: a committee's position on a measure, for the remiss overview;
+- ``name``: whether a phrase such as "the labour market committee" names the committee whose
+  name is nearest to it in e5.
 
 Features are similarities, coverages, positions, answer-type matches and section kinds
 (:mod:`rag.features`), never the identities of this corpus's words, so the models carry over
@@ -51,6 +53,8 @@ class Decisions:
     #: and which stance its deciding sentences take.
     addressed: Any = None
     stance: Any = None
+    #: Does a phrase like "the labour market committee" name the committee nearest in e5?
+    name: Any = None
     #: Decision thresholds, learned on train from out-of-fold probabilities (``radslag train``).
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -90,6 +94,9 @@ class Decisions:
         if not rows:
             return np.zeros(0)
         return self.member.predict_proba(self._matrix("member", rows))[:, 1]
+
+    def p_name(self, feats: Mapping[str, float]) -> float:
+        return float(self.name.predict_proba(self._matrix("name", [feats]))[0, 1])
 
     def p_no(self, feats: Mapping[str, float]) -> float:
         return float(self.verdict.predict_proba(self._matrix("verdict", [feats]))[0, 1])

@@ -403,9 +403,14 @@ class RagPipeline:
     # -- routing ----------------------------------------------------------------------------
     def _named(self, qplan: QueryPlan, filters: Filters | None) -> list[str]:
         # A follow-up that names its own committee ("Och vad säger Farsta?") is about that one.
-        if qplan.follow_up and qplan.own_committees:
-            return qplan.own_committees
-        return named_committees(qplan.text, self.retriever.snapshot(), filters)
+        if qplan.follow_up and (qplan.own_committees or qplan.resolved):
+            return qplan.own_committees or qplan.resolved
+        snap = self.retriever.snapshot()
+        named = named_committees(qplan.text, snap, filters)
+        if qplan.resolved and not named:
+            visible = snap.committee_names(snap.mask(filters))
+            return [n for n in qplan.resolved if n in visible]
+        return named
 
     @staticmethod
     def _scope(qplan: QueryPlan, named: list[str], filters: Filters | None) -> Filters | None:

@@ -9,7 +9,7 @@ those of the index (metadata, not a list in code).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -42,6 +42,8 @@ class QueryPlan:
     kind_p: float = 1.0
     group_hint: str | None = None  # a word stem that names a group of committees ("stadsdel")
     own_committees: list[str] = field(default_factory=list)  # named in this message itself
+    #: named in other words ("the labour market committee"), by the learned name model
+    resolved: list[str] = field(default_factory=list)
     follow_up: bool = False
     answer_type: dict[str, float] = field(default_factory=lambda: {"other": 1.0})
 
@@ -131,6 +133,72 @@ def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
     return sorted(chosen)
 
 
+#: A body named by its kind and up to three words before it ("the labour market committee",
+#: "Elderly Care Administration", "City Archives"), or one Swedish word naming a body that
+#: no committee name matched ("Idrotsförvaltningen"): where a question may name a committee
+#: in other words than the index's. Plurals ("district councils") name groups, not one body.
+_BODY_PHRASE = re.compile(
+    r"((?:[\w-]+\s+){0,3})(committee|administration|office|board|department|council|archives?)(?![\w-])"
+    r"|(?<![\w-])([\w-]{3,}(?:forvaltning|namnd|kontor)(?:en|et|ens|ets|s)?)(?![\w-])"
+)
+_LEAD = {"the", "a", "an", "its", "their", "and", "of", "s", "which", "what", "does", "did", "has", "is", "was", "how"}
+
+
+def name_candidates(text: str, names: Iterable[str]) -> list[str]:
+    """Phrases of ``text`` that may name one committee in other words than its name: each
+    body phrase outside the names already recognised, and its shorter tails of two words or
+    more ("labour market committee", "market committee"); a Swedish body word alone."""
+    folded = fold(text)
+    taken = [(a, b) for a, b, _ in _name_spans(text, names)]
+    out: list[str] = []
+    for m in _BODY_PHRASE.finditer(folded):
+        if any(m.start() < b and m.end() > a for a, b in taken):
+            continue
+        words = re.findall(r"[\w-]+", text[m.start() : m.end()])
+        if m.group(3):
+            out.append(words[-1])
+            continue
+        while len(words) > 1 and words[0].lower() in _LEAD:
+            words = words[1:]
+        out += [" ".join(words[k:]) for k in range(len(words) - 1)]
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1024)
+def _name_vector(embed: Callable[[str], np.ndarray], name: str) -> np.ndarray:
+    return np.asarray(embed(name))
+
+
+def name_rows(text: str, names: Sequence[str], embed: Callable[[str], np.ndarray]) -> list[tuple[str, dict[str, float]]]:
+    """For each :func:`name_candidates` phrase, the committee whose name is nearest in e5 (which
+    reads "City Archives" and "Stadsarkivet" alike) and what the name model decides on: how near,
+    how much nearer than the next committee, how many words."""
+    phrases = name_candidates(text, names)
+    if not phrases or len(names) < 2:
+        return []
+    vectors = np.array([_name_vector(embed, n) for n in names])
+    rows = []
+    for phrase in phrases:
+        sims = vectors @ np.asarray(embed(phrase))
+        first, second = np.argsort(-sims)[:2]
+        rows.append((names[int(first)], {
+            "sim": float(sims[first]),
+            "margin": float(sims[first] - sims[second]),
+            "words": float(len(phrase.split())),
+        }))
+    return rows
+
+
+def resolve_names(text: str, names: Sequence[str], embed: Callable[[str], np.ndarray], decisions: Decisions) -> list[str]:
+    """The committee a question names in other words than its name, if the learned name model
+    accepts the most distinct candidate; else none."""
+    rows = name_rows(text, names, embed)
+    if not rows or decisions.name is None:
+        return []
+    name, feats = max(rows, key=lambda r: r[1]["margin"])
+    return [name] if decisions.p_name(feats) >= decisions.thresholds.get("name", 0.5) else []
+
+
 def names_in(text: str, names: Iterable[str]) -> list[str]:
     """The committee names (of ``names``) that ``text`` mentions, in order of appearance."""
     out: list[str] = []
@@ -188,6 +256,9 @@ def plan(
             kind, kind_p = decisions.kind_of(mask_names(text, names), qvec)
             if kind in COMMITTEE_KINDS and len(own) == 1:
                 kind = "fact"
+    resolved: list[str] = []
+    if decisions is not None and embed is not None and not own and kind not in COMMITTEE_KINDS:
+        resolved = resolve_names(current, names, embed, decisions)
     return QueryPlan(
         text=text,
         original=question,
@@ -196,6 +267,7 @@ def plan(
         kind_p=kind_p,
         group_hint=group_hint(text),
         own_committees=own,
+        resolved=resolved,
         follow_up=follow_up,
         answer_type=answer_type,
     ), qvec

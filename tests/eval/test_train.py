@@ -90,3 +90,20 @@ def test_extra_questions_teach_the_kind_and_answerability_models(components, tmp
     decisions = load_decisions(tmp_path / "decisions.joblib")
     assert decisions.meta["kinds"] == 3
     assert 0.0 < decisions.thresholds["answerable"] < 1.0
+
+
+def test_a_wrong_refusal_costs_more_than_a_wrong_answer() -> None:
+    from eval.train import EXTRA_GROUPS, FALSE_REFUSAL_COST, _refusal_utility
+
+    y = np.array([1, 1, 1, 0])  # three answerable questions, one unanswerable
+    p = np.array([0.9, 0.3, 0.8, 0.6])
+    groups = np.arange(4)
+    # At 0.5 one answerable question is refused and the unanswerable one answered.
+    assert _refusal_utility(p, y, groups, 0.5) == pytest.approx(1 - (1 + FALSE_REFUSAL_COST) / 4)
+    # At 0.7 the unanswerable one is refused too: one error fewer, of the cheaper kind.
+    assert _refusal_utility(p, y, groups, 0.7) == pytest.approx(1 - FALSE_REFUSAL_COST / 4)
+    # At 0.85 a second answerable question is lost: worse than answering the unanswerable one.
+    assert _refusal_utility(p, y, groups, 0.85) < _refusal_utility(p, y, groups, 0.5)
+    assert FALSE_REFUSAL_COST > 1
+    # Rows of extra questions are left out of the bank's figure.
+    assert _refusal_utility(p, y, np.array([0, EXTRA_GROUPS, 2, 3]), 0.5) == pytest.approx(1 - 1 / 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query import detect_language, focus, mask_names, names_in, standalone
+from rag.query import detect_language, focus, mask_names, name_candidates, names_in, standalone
 from rag.types import ChatTurn
 
 
@@ -71,6 +71,29 @@ NAMES = ["Arbetsmarknadsförvaltningen", "Idrottförvaltningen", "Stadsbyggnadsk
 )
 def test_committees_are_recognised_as_people_write_them(question: str, named: list[str]) -> None:
     assert names_in(question, NAMES) == named
+
+
+def test_phrases_that_may_name_a_committee_in_other_words() -> None:
+    assert name_candidates("Does the labour market committee support it?", NAMES) == ["labour market committee", "market committee"]
+    assert name_candidates("What did the City Archives write?", NAMES) == ["City Archives"]
+    assert name_candidates("Hur svarade Idrotsförvaltningen?", NAMES) == ["Idrotsförvaltningen"]
+    # Names already recognised, and groups of committees, are no candidates.
+    assert name_candidates("Vad säger arbetsmarknadsnämnden?", NAMES) == []
+    assert name_candidates("Which district councils support it?", NAMES) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "resolved"),
+    [
+        ("Can you summarise what the City Archives wrote in response to the commission?", ["Stadsarkivet"]),
+        ("Does the sports administration support a digital application process?", ["Idrottförvaltningen"]),
+        ("Is the Elderly Care Administration among those that replied?", ["Äldreförvaltningen"]),
+        ("When did the City Council adopt the programme for human rights?", []),
+    ],
+)
+def test_the_name_model_resolves_committees_named_in_other_words(pipeline, question: str, resolved: list[str]) -> None:  # type: ignore[no-untyped-def]
+    qplan, _ = pipeline.understand(question)
+    assert qplan.resolved == resolved, (qplan.kind, qplan.resolved)
 
 
 def test_follow_up_inherits_the_previous_question() -> None:
