@@ -441,6 +441,7 @@ def _best_threshold(
     smooth = np.convolve(np.pad(scores, 1, mode="edge"), np.ones(3) / 3, mode="valid")
     results = [(round(float(sm), 6), -abs(float(t) - 0.5), float(t), float(sc)) for sm, t, sc in zip(smooth, grid, scores, strict=True)]
     best = max(results)
+    log.info("threshold curve (%s): %s", getattr(score, "__name__", score), " ".join(f"{t:.2f}:{sc:.4f}" for t, sc in zip(grid, scores, strict=True)))
     return best[2], round(best[3], 4)
 
 

@@ -270,12 +270,22 @@ def position_cues(text: str) -> dict[str, float]:
     }
 
 
-def verdict_row(*, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool) -> dict[str, float]:
+def verdict_row(
+    *, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool,
+    uncovered_max: float = 0.0, uncovered_share: float = 0.0, sim: float = 0.0,
+) -> dict[str, float]:
+    """What the yes/no verdict reads: the quote's cues of a position, and how much of the
+    question the quote leaves out. "Is Hässelby strand one of the priority areas?" is
+    answered "no" by a sentence naming the priority areas without it: the rarest question
+    term the quote lacks (``uncovered_max``, relative to the rarest term asked) says so."""
     return {
         **position_cues(quote),
         "question_negated": float(bool(NEGATION.search(question))),
         "coverage": coverage,
         "reply_missing": float(reply_missing or named_missing),
+        "uncovered_max": uncovered_max,
+        "uncovered_share": uncovered_share,
+        "sim": sim,
     }
 
 

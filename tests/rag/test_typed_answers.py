@@ -27,6 +27,19 @@ def test_no_is_reachable_for_a_doubt_and_for_a_missing_reply(pipeline) -> None: 
     assert {c.committee for c in missing.citations} == {"Valnämnden"}
 
 
+def test_the_verdict_reads_what_the_quote_leaves_out_of_the_question(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A quote that lacks the question's rarest term ("Hässelby strand" in a sentence that
+    names the priority areas without it) is evidence for "no", with a learned weight."""
+    row = pipeline.trace("Är Hässelby strand ett av stadsdelens prioriterade bostadsområden?")["verdict"]
+    assert row is not None
+    assert 0.0 < row["uncovered_share"] <= 1.0 and 0.0 < row["uncovered_max"] <= 1.0
+    held = pipeline.trace("Vilka är de tre prioriterade områdena i Hässelby-Vällingby?")["verdict"]
+    assert held["uncovered_max"] < row["uncovered_max"]
+    names = pipeline.decisions.features["verdict"]
+    coef = pipeline.decisions.verdict.named_steps["model"].coef_[0]
+    assert coef[names.index("uncovered_max")] > 0 and coef[names.index("uncovered_share")] > 0
+
+
 def test_missing_replies_are_answered_from_the_index_with_how_many_and_which(pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.ask("How many committees did not reply?")
     assert answer.strategy == "missing"
