@@ -29,6 +29,14 @@ _FOLLOW_UP = re.compile(
     r"how\s+about|same\s+for|samma\s+för)\b",
     re.IGNORECASE,
 )
+#: Words that point back to what was said before ("Hur ska det finansieras?", "Lyfter de fram
+#: något bra exempel?", "What do they propose?"): closed-class pronouns and demonstratives of
+#: both languages, grammar rather than a decision about this corpus.
+_ANAPHOR = re.compile(
+    r"(?<![\w-])(de|dem|deras|det|den|dess|denna|detta|dessa|där|sådana?|they|them|their|it|its|"
+    r"this|that|these|those|there|such)(?![\w-])",
+    re.IGNORECASE,
+)
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
 NAME_MASK = "Nämndnamn"
 
@@ -80,14 +88,15 @@ class QueryPlan:
 def standalone(question: str, history: list[ChatTurn]) -> str:
     """Rewrite a follow-up into a standalone question using the previous user turn.
 
-    Without an LLM the rewrite is lexical: a short or explicitly continuing question
-    ("och Norrmalm?", "what about Farsta?") inherits the previous question's words.
+    Without an LLM the rewrite is lexical: a short, explicitly continuing or pointing-back
+    question ("och Norrmalm?", "what about Farsta?", "Vad är syftet med de insatserna?")
+    inherits the previous question's words, and with them its committee.
     """
     previous = next((t.content for t in reversed(history) if t.role == "user"), None)
     if not previous:
         return question
     words = re.findall(r"\w+", question)
-    if len(words) <= 5 or _FOLLOW_UP.search(question):
+    if len(words) <= 5 or _FOLLOW_UP.search(question) or _ANAPHOR.search(question):
         return f"{previous} {question}"
     return question
 

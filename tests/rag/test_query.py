@@ -102,6 +102,9 @@ def test_follow_up_inherits_the_previous_question() -> None:
     long_question = "Vilka community centers finns redan i Enskede-Årsta-Vantör idag?"
     assert standalone(long_question, history) == long_question
     assert standalone("och Södermalm?", []) == "och Södermalm?"
+    # A question that points back ("de insatserna", "they") continues the exchange, however long.
+    for pointing in ("Vad är syftet med de insatserna som nämnden beskriver?", "What do they propose for funding the work?"):
+        assert standalone(pointing, history).startswith("Vad säger Norrmalm om facilitatorer?")
 
 
 def test_a_follow_up_naming_one_committee_is_about_that_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
