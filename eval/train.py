@@ -349,7 +349,7 @@ def fit_names(items: list[GoldItem], names: Sequence[str], embed: Any, missing: 
         rows = name_rows(focus(item.question), names, embed)
         if not rows:
             continue
-        name, row = max(rows, key=lambda r: r[1]["margin"])
+        _, name, row = max(rows, key=lambda r: r[2]["margin"])
         table.rows.append(row)
         table.labels.append(int(name in item_committees(item, names)))
         table.groups.append(n)

@@ -153,24 +153,29 @@ _BODY_PHRASE = re.compile(
 _LEAD = {"the", "a", "an", "its", "their", "and", "of", "s", "which", "what", "does", "did", "has", "is", "was", "how"}
 
 
-def name_candidates(text: str, names: Iterable[str]) -> list[str]:
-    """Phrases of ``text`` that may name one committee in other words than its name: each
-    body phrase outside the names already recognised, and its shorter tails of two words or
-    more ("labour market committee", "market committee"); a Swedish body word alone."""
+def _body_phrases(text: str, names: Iterable[str]) -> list[list[str]]:
+    """Each body phrase outside the names already recognised, as its candidate wordings."""
     folded = fold(text)
     taken = [(a, b) for a, b, _ in _name_spans(text, names)]
-    out: list[str] = []
+    groups: list[list[str]] = []
     for m in _BODY_PHRASE.finditer(folded):
         if any(m.start() < b and m.end() > a for a, b in taken):
             continue
         words = re.findall(r"[\w-]+", text[m.start() : m.end()])
         if m.group(3):
-            out.append(words[-1])
+            groups.append([words[-1]])
             continue
         while len(words) > 1 and words[0].lower() in _LEAD:
             words = words[1:]
-        out += [" ".join(words[k:]) for k in range(len(words) - 1)]
-    return list(dict.fromkeys(out))
+        groups.append([" ".join(words[k:]) for k in range(len(words) - 1)])
+    return [g for g in groups if g]
+
+
+def name_candidates(text: str, names: Iterable[str]) -> list[str]:
+    """Phrases of ``text`` that may name one committee in other words than its name: each
+    body phrase outside the names already recognised, and its shorter tails of two words or
+    more ("labour market committee", "market committee"); a Swedish body word alone."""
+    return list(dict.fromkeys(p for group in _body_phrases(text, names) for p in group))
 
 
 @lru_cache(maxsize=1024)
@@ -178,34 +183,41 @@ def _name_vector(embed: Callable[[str], np.ndarray], name: str) -> np.ndarray:
     return np.asarray(embed(name))
 
 
-def name_rows(text: str, names: Sequence[str], embed: Callable[[str], np.ndarray]) -> list[tuple[str, dict[str, float]]]:
-    """For each :func:`name_candidates` phrase, the committee whose name is nearest in e5 (which
-    reads "City Archives" and "Stadsarkivet" alike) and what the name model decides on: how near,
-    how much nearer than the next committee, how many words."""
-    phrases = name_candidates(text, names)
-    if not phrases or len(names) < 2:
+def name_rows(text: str, names: Sequence[str], embed: Callable[[str], np.ndarray]) -> list[tuple[int, str, dict[str, float]]]:
+    """For each :func:`name_candidates` phrase: which body phrase of the question it words (its
+    index), the committee whose name is nearest in e5 (which reads "City Archives" and
+    "Stadsarkivet" alike) and what the name model decides on: how near, how much nearer than
+    the next committee, how many words."""
+    groups = _body_phrases(text, names)
+    if not groups or len(names) < 2:
         return []
     vectors = np.array([_name_vector(embed, n) for n in names])
     rows = []
-    for phrase in phrases:
-        sims = vectors @ np.asarray(embed(phrase))
-        first, second = np.argsort(-sims)[:2]
-        rows.append((names[int(first)], {
-            "sim": float(sims[first]),
-            "margin": float(sims[first] - sims[second]),
-            "words": float(len(phrase.split())),
-        }))
+    for g, phrases in enumerate(groups):
+        for phrase in phrases:
+            sims = vectors @ np.asarray(embed(phrase))
+            first, second = np.argsort(-sims)[:2]
+            rows.append((g, names[int(first)], {
+                "sim": float(sims[first]),
+                "margin": float(sims[first] - sims[second]),
+                "words": float(len(phrase.split())),
+            }))
     return rows
 
 
 def resolve_names(text: str, names: Sequence[str], embed: Callable[[str], np.ndarray], decisions: Decisions) -> list[str]:
-    """The committee a question names in other words than its name, if the learned name model
-    accepts the most distinct candidate; else none."""
+    """The committees a question names in other words than their names ("How do the transport
+    office and the environment administration differ …?"): for each body phrase, its most
+    distinct wording's nearest committee, if the learned name model accepts it."""
     rows = name_rows(text, names, embed)
     if not rows or decisions.name is None:
         return []
-    name, feats = max(rows, key=lambda r: r[1]["margin"])
-    return [name] if decisions.p_name(feats) >= decisions.thresholds.get("name", 0.5) else []
+    out: list[str] = []
+    for g in dict.fromkeys(r[0] for r in rows):
+        _, name, feats = max((r for r in rows if r[0] == g), key=lambda r: r[2]["margin"])
+        if name not in out and decisions.p_name(feats) >= decisions.thresholds.get("name", 0.5):
+            out.append(name)
+    return out
 
 
 def names_in(text: str, names: Iterable[str]) -> list[str]:

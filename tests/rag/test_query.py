@@ -89,6 +89,8 @@ def test_phrases_that_may_name_a_committee_in_other_words() -> None:
         ("Does the sports administration support a digital application process?", ["Idrottförvaltningen"]),
         ("Is the Elderly Care Administration among those that replied?", ["Äldreförvaltningen"]),
         ("When did the City Council adopt the programme for human rights?", []),
+        # Each body phrase names its own committee: two of them make a comparison.
+        ("Does the labour market committee agree with the sports administration on grants?", ["Arbetsmarknadsförvaltningen", "Idrottförvaltningen"]),
     ],
 )
 def test_the_name_model_resolves_committees_named_in_other_words(pipeline, question: str, resolved: list[str]) -> None:  # type: ignore[no-untyped-def]
