@@ -96,7 +96,7 @@ def without_names(question: str, names: list[str]) -> str:
     return question
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
+def edit_distance(a: str, b: str, limit: int) -> int:
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     prev = list(range(len(b) + 1))
@@ -116,7 +116,7 @@ def spelling_variants(index: BM25Index, term: str) -> list[str]:
     limit = 1 if len(term) < 10 else 2
     return [
         t for t in index.sorted_terms_with_prefix(term[:4])
-        if t != term and _edit_distance(term, t, limit) <= limit
+        if t != term and edit_distance(term, t, limit) <= limit
     ][:4]
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS, Decisions
+from rag.evidence import edit_distance
 from rag.pii import without_contact_details
 from rag.text import asking_sentences, detect_language, fold
 from rag.types import ChatTurn
@@ -153,8 +154,18 @@ _BODY_PHRASE = re.compile(
 _LEAD = {"the", "a", "an", "its", "their", "and", "of", "s", "which", "what", "does", "did", "has", "is", "was", "how"}
 
 
+def misspells(word: str, names: Iterable[str]) -> bool:
+    """Whether a Swedish body word is one of the committee names misspelt ("Idrotsförvaltningen"),
+    within the edit distance allowed for the corpus's own spelling variants; a body the index
+    does not hold ("Testnämnden") is no committee's misspelling, however near in e5."""
+    folded = fold(word).lower()
+    limit = 1 if len(folded) < 10 else 2
+    return any(edit_distance(folded, fold(n).lower(), limit) <= limit for n in names)
+
+
 def _body_phrases(text: str, names: Iterable[str]) -> list[list[str]]:
     """Each body phrase outside the names already recognised, as its candidate wordings."""
+    names = list(names)
     folded = fold(text)
     taken = [(a, b) for a, b, _ in _name_spans(text, names)]
     groups: list[list[str]] = []
@@ -163,7 +174,8 @@ def _body_phrases(text: str, names: Iterable[str]) -> list[list[str]]:
             continue
         words = re.findall(r"[\w-]+", text[m.start() : m.end()])
         if m.group(3):
-            groups.append([words[-1]])
+            if misspells(words[-1], names):
+                groups.append([words[-1]])
             continue
         while len(words) > 1 and words[0].lower() in _LEAD:
             words = words[1:]

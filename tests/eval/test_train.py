@@ -33,6 +33,13 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
     assert report["sentence"]["top1"] > 0.4
     # The membership floor may be 0: the expected-F1 set then decides alone.
     assert 0.0 <= decisions.thresholds["member"] < 1.0 and 0.0 < decisions.thresholds["answerable"] < 1.0
+    # Answer/refuse at the point where the two errors' expected costs meet, on probabilities
+    # that are calibrated out of fold (mean probability ≈ share of answerable questions).
+    from eval.train import ANSWER_THRESHOLD, FALSE_REFUSAL_COST
+
+    assert decisions.thresholds["answerable"] == ANSWER_THRESHOLD == pytest.approx(1 / (1 + FALSE_REFUSAL_COST), abs=1e-4)
+    calibration = report["answerable"]["calibration"]
+    assert calibration["mean_p"] == pytest.approx(calibration["answerable"], abs=0.05)
     # The remiss overview's models, from the stance gold set's train pairs only.
     assert decisions.features["addressed"] and decisions.features["stance"]
     train_pairs = [r for r in load(STANCE_GOLD) if r["split"] == "train"]

@@ -80,6 +80,8 @@ def test_phrases_that_may_name_a_committee_in_other_words() -> None:
     # Names already recognised, and groups of committees, are no candidates.
     assert name_candidates("Vad säger arbetsmarknadsnämnden?", NAMES) == []
     assert name_candidates("Which district councils support it?", NAMES) == []
+    # A Swedish body the index does not hold is no committee's misspelling, however near in e5.
+    assert name_candidates("Vad anser Testnämnden?", NAMES) == []
 
 
 @pytest.mark.parametrize(
