@@ -154,9 +154,7 @@ def committee_candidates(
         stems = {t[:6] for t in snap.lexical._analyse(raw_tokens(window_text))}  # noqa: SLF001
         # A member meets every part of the condition: how much of the question, and how rare
         # a part of it, its window leaves out ("facilitatorer" but not "centralt").
-        held = stems_of(snap.lexical, window_text + " " + hit.passage.committee)
-        absent = [w for t, w in terms.weights.items() if not terms.present(t, held)]
-        top_weight = max(terms.weights.values(), default=1.0) or 1.0
+        uncovered_max, uncovered_share = terms.uncovered(stems_of(snap.lexical, window_text + " " + hit.passage.committee))
         raw.append((committee, hit, {
             "cov": hit.coverage,
             "own": hit.own,
@@ -167,8 +165,8 @@ def committee_candidates(
             "measure_hit": float(any(np.isin(snap.cols.measure_rows.get(m, ()), rows).any() for m in asked)),
             "lang_en": float(qplan.language == "en"),
             "score": hit.score,
-            "uncovered_max": max(absent, default=0.0) / top_weight,
-            "uncovered_share": sum(absent) / (sum(terms.weights.values()) or 1.0),
+            "uncovered_max": uncovered_max,
+            "uncovered_share": uncovered_share,
             "sim": hit.sim,
             "max_sim": hit.max_sim,
         }))

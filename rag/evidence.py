@@ -51,6 +51,13 @@ class QueryTerms:
     def matched(self, stems: set[str]) -> set[str]:
         return {t for t in self.weights if self.present(t, stems)}
 
+    def uncovered(self, stems: set[str]) -> tuple[float, float]:
+        """What a text with ``stems`` leaves out of the question: the rarest absent term's
+        weight relative to the rarest term asked, and the absent share of the total weight."""
+        absent = [w for t, w in self.weights.items() if not self.present(t, stems)]
+        top = max(self.weights.values(), default=1.0) or 1.0
+        return max(absent, default=0.0) / top, sum(absent) / (sum(self.weights.values()) or 1.0)
+
 
 def _cognates(index: BM25Index, token: str) -> list[str]:
     """Corpus terms sharing a long prefix with an English word ("facilitators" → "facilitator")."""

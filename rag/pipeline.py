@@ -596,17 +596,15 @@ class RagPipeline:
         p = evidence[0].passage
         best = max(trace.candidates, key=lambda c: c.score)
         quote = " ".join(evidence[0].sentences)
-        terms = trace.terms
-        weights = terms.weights if terms is not None else {}
         held = stems_of(self.retriever.snapshot().lexical, quote + " " + p.committee)
-        absent = [w for t, w in weights.items() if terms is not None and not terms.present(t, held)]
+        uncovered_max, uncovered_share = trace.terms.uncovered(held) if trace.terms is not None else (0.0, 0.0)
         return verdict_row(
             quote=quote,
             question=qplan.original,
             coverage=best.scores.window[best.index],
             reply_missing=bool(p.meta.get("reply_missing")),
             named_missing=trace.answerable.get("named_missing", 0.0) > 0,
-            uncovered_max=max(absent, default=0.0) / (max(weights.values(), default=1.0) or 1.0),
-            uncovered_share=sum(absent) / (sum(weights.values()) or 1.0),
+            uncovered_max=uncovered_max,
+            uncovered_share=uncovered_share,
             sim=best.features.get("sim", 0.0),
         )
