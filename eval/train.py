@@ -437,8 +437,7 @@ def _mean_list_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) ->
 
 
 def _best_threshold(
-    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any, grid: np.ndarray = _GRID,
-    weights: np.ndarray | None = None,
+    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any, grid: np.ndarray = _GRID
 ) -> tuple[float, float]:
     """The decision threshold that maximises ``score`` on out-of-fold probabilities (so the
     threshold is learned on train like the model, not set by hand), and that score."""
@@ -446,7 +445,7 @@ def _best_threshold(
         return 0.5, float("nan")
     # Averaged over several fold assignments: with a few hundred questions one split's
     # curve is noisy enough to move the threshold by 0.3.
-    runs = [_oof(model, x, y, groups, seed, weights) for seed in range(SEED, SEED + 5)]
+    runs = [_oof(model, x, y, groups, seed) for seed in range(SEED, SEED + 5)]
     scores = np.array([np.mean([score(p, y, groups, float(t)) for p in runs]) for t in grid])
     # The curve is flat near its top and its bumps are noise (a retrain on slightly different
     # traces moved the answer/refuse threshold 0.40 → 0.45 for a 0.0015 difference): the

@@ -149,7 +149,7 @@ def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
 #: in other words than the index's. Plurals ("district councils") name groups, not one body.
 _BODY_PHRASE = re.compile(
     r"((?:[\w-]+\s+){0,3})(committee|administration|office|board|department|council|archives?)(?![\w-])"
-    r"|(?<![\w-])([\w-]{3,}(?:forvaltning|namnd|kontor)(?:en|et|ens|ets|s)?)(?![\w-])"
+    rf"|(?<![\w-])([\w-]{{3,}}{_BODIES})(?![\w-])"
 )
 _LEAD = {"the", "a", "an", "its", "their", "and", "of", "s", "which", "what", "does", "did", "has", "is", "was", "how"}
 
