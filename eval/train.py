@@ -32,7 +32,7 @@ from eval.gold import GoldItem, load_gold
 from eval.kinds import UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
-from rag.features import answer_types_in, lead_words
+from rag.features import ANSWER_TYPES, answer_types_in, lead_words
 from rag.pipeline import RagPipeline
 from rag.query import focus, mask_names, name_rows, plan
 from rag.types import ChatTurn
@@ -40,6 +40,7 @@ from rag.types import ChatTurn
 log = logging.getLogger(__name__)
 
 BANK = Path(__file__).resolve().parent / "data" / "bank.jsonl"
+ANSWER_TYPES_FILE = Path(__file__).resolve().parent / "data" / "answer_types.jsonl"
 SEED = 0
 
 
@@ -94,6 +95,17 @@ def _cv_kind(texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: i
     return hits / n_bank
 
 
+def _cv_types(vectorizer: Any, texts: list[str], vectors: np.ndarray, types: np.ndarray) -> float:
+    """Cross-validated answer-type accuracy (the word features fitted on all train questions,
+    as the shipped model's are)."""
+    x = kind_matrix(vectorizer, texts, vectors)
+    folds = min(5, min(Counter(types.tolist()).values()))
+    if folds < 2:
+        return float("nan")
+    pred = cross_val_predict(kind_classifier(), x, types, cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED))
+    return float((pred == types).mean())
+
+
 def table_model(balanced: bool = False, c: float = 1.0) -> Pipeline:
     return Pipeline([
         ("scale", StandardScaler()),
@@ -117,8 +129,30 @@ def is_answer_sentence(item: GoldItem, source: str, committee: str, sentence: st
     return False
 
 
-def answer_type_label(item: GoldItem) -> str:
-    """What the item's answer looks like, read from its must-mentions and primary quotes."""
+def load_answer_types(path: Path = ANSWER_TYPES_FILE) -> dict[str, str]:
+    """The bank's answer-type labels by item id (``eval/data/answer_types.jsonl``): what
+    value a complete answer leads with, judged from the question's wording alone by two
+    helpers who labelled every question independently (a third decided the 3 of 580 where
+    they differed). Unanswerable questions have one too: "what percentage …" wants a
+    percentage whether or not the documents hold it, which is what teaches refusing it."""
+    if not path.is_file():
+        return {}
+    labels: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row.get("answer_type") not in ANSWER_TYPES or not row.get("id"):
+            raise ValueError(f"{path.name}:{n}: needs an id and an answer_type in {ANSWER_TYPES}")
+        labels[str(row["id"])] = str(row["answer_type"])
+    return labels
+
+
+def answer_type_label(item: GoldItem, labels: dict[str, str] | None = None) -> str:
+    """What the item's answer looks like: its label in ``labels``, else read from its
+    must-mentions and primary quotes."""
+    if labels and item.id in labels:
+        return labels[item.id]
     if item.type in ("list", "summary", "compare", "yes_no"):
         return "other"
     mentions = " ".join(item.must_mention)
@@ -193,12 +227,20 @@ def train(
 
     # 1. Kind of answer wanted, from the question's wording and its e5 vector.
     texts, vectors, kinds_list = [], [], []
+    type_labels = load_answer_types()
+    type_texts, type_vectors, types_list = [], [], []
     for item in items:
         label = kind_label(item, missing)
-        if not label:
+        if not label and item.id not in type_labels:
             continue
         qplan, qvec = plan(item.question, _history(item), None, names, retriever.embed_query)
-        texts.append(mask_names(focus(item.question), names))
+        masked = mask_names(focus(item.question), names)
+        type_texts.append(masked)
+        type_vectors.append(qvec)
+        types_list.append(answer_type_label(item, type_labels))
+        if not label:
+            continue  # unanswerable: it teaches the answer type, not the kind
+        texts.append(masked)
         vectors.append(qvec)
         kinds_list.append(label)
     n_bank = len(texts)
@@ -212,9 +254,12 @@ def train(
     vectorizer = kind_vectorizer().fit(texts)
     x_kind = kind_matrix(vectorizer, texts, np.array(vectors))
     kind = kind_classifier().fit(x_kind, kind_of)
-    types = np.array([answer_type_label(i) for i in items if kind_label(i, missing)])
-    answer_type = kind_classifier().fit(x_kind[:n_bank], types)
-    report["answer_type"] = {"classes": dict(Counter(types.tolist()))}
+    types = np.array(types_list)
+    answer_type = kind_classifier().fit(kind_matrix(vectorizer, type_texts, np.array(type_vectors)), types)
+    report["answer_type"] = {
+        "classes": dict(Counter(types.tolist())), "labelled": sum(i.id in type_labels for i in items),
+        "cv_accuracy": _cv_types(vectorizer, type_texts, np.array(type_vectors), types),
+    }
     report["kind"] = {
         "n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": _cv_kind(texts, np.array(vectors), kind_of, n_bank),
         "classes": dict(Counter(kind_of.tolist())),

@@ -102,12 +102,14 @@ def name_list(names: list[str], language: str) -> str:
     return ", ".join(names[:-1]) + joiner + names[-1]
 
 
+_MEASURE = re.compile(r"\d+(?:\.\d+){1,3}")
 #: A diarienummer, motion or measure number as written ("dnr 332-2210/2010", "2010:29").
 _IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 _VALUE = re.compile(
     r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?:\s+\d{4})?\b"
     r"|\b\d{4}-\d\d-\d\d\b"
     rf"|\b{_IDENTIFIER.pattern}\b"
+    r"|\b\d+(?:\.\d+){1,3}\b(?![.,]?\d)"
     r"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|procent|kronor|kr|miljoner|miljarder|tkr|mnkr|personer|elever|lägenheter|år)?"
     r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+)?",
     re.IGNORECASE,
@@ -115,12 +117,11 @@ _VALUE = re.compile(
 
 
 def value_type(value: str) -> str:
-    """Which answer type (:data:`rag.features.ANSWER_TYPES`) a value found in a quote is: a
-    date or year, a percentage, an amount, else a count. An identifier (a diarienummer, a
-    motion or measure number) is a "count": the answer-type model learned numbers and
-    identifiers as one type from the bank's must-mentions."""
-    if _IDENTIFIER.fullmatch(value.strip()):
-        return "count"  # "2010:29" holds a year but is a motion number
+    """Which answer type (:data:`rag.features.ANSWER_TYPES`) a value found in a quote is: an
+    identifier (a diarienummer, a motion or measure number), a date or year, a percentage,
+    an amount, else a count."""
+    if _IDENTIFIER.fullmatch(value.strip()) or _MEASURE.fullmatch(value.strip()):
+        return "identifier"  # "2010:29" holds a year but is a motion number; "4.1" is no count
     held = answer_types_in(value)
     for t in ("percent", "amount", "date"):
         if held[t]:
@@ -138,7 +139,7 @@ def typed_value(sentences: list[str], terms: Any, lexical: Any, wanted: dict[str
     text = " ".join(sentences)
     found = [m for m in _VALUE.finditer(text) if m.group(0).strip() and re.search(r"\d|[a-zåäö]{3}", m.group(0))]
     if wanted:
-        valued = {t: p for t, p in wanted.items() if t not in ("other", "person")}
+        valued = {t: p for t, p in wanted.items() if t not in ("other", "person", "organisation")}
         best_type = max(valued, key=lambda t: valued[t]) if valued else None
         found = [m for m in found if value_type(m.group(0)) == best_type]
     if not found:

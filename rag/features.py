@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -69,20 +70,50 @@ _AMOUNT = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:kronor|kr\b|tkr|mnkr|mkr|miljo
 _PERCENT = re.compile(r"\d\s*(?:%|procent)|\bhälften\b", re.I)
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s+[A-ZÅÄÖ][a-zåäöé]{2,}\b")
 
+#: A proper name inside a sentence: Swedish and English capitalise no common noun there, so a
+#: capitalised word after a lower-case word or a comma, or an acronym, names something
+#: ("tillsammans med Röda Korsets folkhögskola", "KTH").
+_PROPER = re.compile(r"(?<=[a-zåäö0-9,;–]\s)[A-ZÅÄÖ][\wåäöé-]+|\b[A-ZÅÄÖ]{2,}\b")
+_REFERENCE = re.compile(rf"{_IDENT.pattern}|{_MEASURE.pattern}|\bdnr\b", re.IGNORECASE)
+
 #: What an answer can look like; the answer-type model predicts which one a question wants.
-ANSWER_TYPES = ("date", "amount", "percent", "count", "person", "other")
+ANSWER_TYPES = ("date", "amount", "percent", "count", "identifier", "person", "organisation", "other")
 
 
 def answer_types_in(text: str) -> dict[str, float]:
     """Which answer types a text holds (1.0 / 0.0 each); "other" is always there."""
-    return {
+    return dict(_types_in(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _types_in(text: str) -> tuple[tuple[str, float], ...]:
+    # Every sentence of every retrieved passage is typed for every question: the corpus's
+    # sentences recur, so each is read once (eight regexes a sentence, ~10 µs).
+    return tuple({
         "date": float(bool(_DATE.search(text))),
         "amount": float(bool(_AMOUNT.search(text))),
         "percent": float(bool(_PERCENT.search(text))),
         "count": float(bool(_NUMBER.search(text))),
+        "identifier": float(bool(_REFERENCE.search(text))),
         "person": float(bool(_PERSON.search(text))),
+        "organisation": float(bool(_PROPER.search(text))),
         "other": 1.0,
-    }
+    }.items())
+
+
+def typed_fit(wanted: dict[str, float] | None, text: str) -> dict[str, float]:
+    """Whether a sentence holds the typed value a question wants: the probability that the
+    question wants a value (a date, an amount, a name …) at all, split into the part the
+    sentence holds and the part it lacks. "Vilka parter …" wants an organisation: a sentence
+    naming none is not its answer, however many of the question's words it shares."""
+    wanted = wanted or {"other": 1.0}
+    mass = sum(wanted.values()) or 1.0
+    typed = sum(p for t, p in wanted.items() if t != "other") / mass
+    if typed <= 0:
+        return {"typed_held": 0.0, "typed_lacking": 0.0}
+    held = answer_types_in(text)
+    have = sum(p * held.get(t, 0.0) for t, p in wanted.items() if t != "other") / mass
+    return {"typed_held": have, "typed_lacking": typed - have}
 
 
 def type_match(wanted: dict[str, float], texts: Sequence[str]) -> dict[str, float]:
@@ -122,6 +153,7 @@ def sentence_row(
     lang_en: bool,
     sim: float,
     max_sim: float,
+    wanted: dict[str, float] | None = None,
 ) -> dict[str, float]:
     traits = text_traits(sentence)
     number = wants_number(kind)
@@ -151,6 +183,7 @@ def sentence_row(
         "sim": sim,
         "sim_gap": max_sim - sim,
         "en_sim": sim * lang_en,
+        **typed_fit(wanted, sentence),
     }
     return row
 

@@ -390,6 +390,7 @@ class RagPipeline:
                     dense=dense, max_dense=dense, rank=rank, position=i, n_sentences=len(sents), sentence=sent,
                     question_measures=asked, in_summary=start is not None and i >= start,
                     lang_en=qplan.language == "en", sim=float(sims[i]), max_sim=float(sims.max()),
+                    wanted=qplan.answer_type,
                 )
                 for i, sent in enumerate(sents)
             ]
@@ -496,6 +497,7 @@ class RagPipeline:
                     dense=float(p.dense or 0.0), max_dense=max_dense, rank=rank, position=i, n_sentences=len(sents),
                     sentence=sent, question_measures=asked, in_summary=start is not None and i >= start,
                     lang_en=qplan.language == "en", sim=float(sims[i]), max_sim=max_sim,
+                    wanted=qplan.answer_type,
                 )
                 trace.candidates.append(SentenceCandidate(p, sents, sc, i, row, start))
         if self.decisions.sentence is not None and trace.candidates:

@@ -39,7 +39,12 @@ def detect_language(text: str) -> str:
 
 #: Where a sentence ends: after . ! ? and before what can start one (capital, digit, quote,
 #: bullet, parenthesis). Chunking (ingest) and quoting (rag) split at the same places.
-SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"•(])")
+#: An enumeration marker ("delrapporter: 1. Stad i samverkan 2. En skola …") ends nothing:
+#: split there, a list lost its items to two-character "sentences" and a question about the
+#: list quoted its first item alone.
+SENTENCE_BOUNDARY = re.compile(
+    r"(?<=[.!?])(?<![\s:(]\d\.)(?<![\s:(]\d\d\.)(?<!^\d\.)(?<!^\d\d\.)\s+(?=[A-ZÅÄÖ0-9”\"•(])"
+)
 _SENT = re.compile(SENTENCE_BOUNDARY.pattern + r"|\s(?=• )")
 # In an answer, a citation marker after the full stop ("… centralt. [1]") stays with its claim.
 _CLAIM = re.compile(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÅÄÖ\"”])")

@@ -11,9 +11,10 @@ import pytest
 
 from eval.bank import load
 from eval.gold import load_gold
-from eval.train import BANK, answer_type_label, kind_label, missing_reply_sections, train
+from eval.train import BANK, answer_type_label, kind_label, load_answer_types, missing_reply_sections, train
 from eval.train_stance import STANCE_GOLD
 from rag.decisions import DEFAULT_PATH, load_decisions
+from rag.features import ANSWER_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,22 @@ def test_labels_come_from_the_gold_items_alone() -> None:
     assert {"fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing"} <= kinds
     assert all(kind_label(i, missing) is None for i in items.values() if i.type == "unanswerable")
     assert {answer_type_label(i) for i in items.values()} >= {"date", "count", "other"}
+
+
+def test_every_bank_question_has_one_answer_type_label(tmp_path: Path) -> None:
+    """The labels file covers the bank exactly; the label wins over the one read from the
+    must-mentions (an unanswerable "what percentage …" still wants a percentage)."""
+    items = {i.id: i for i in load_gold(BANK)}
+    labels = load_answer_types()
+    assert set(labels) == set(items)
+    assert set(labels.values()) == set(ANSWER_TYPES)
+    unanswerable = [i for i in items.values() if i.type == "unanswerable"]
+    assert {answer_type_label(i, labels) for i in unanswerable} - {"other"}
+    assert all(answer_type_label(i) == "other" for i in unanswerable)
+    bad = tmp_path / "types.jsonl"
+    bad.write_text('{"id": "q1", "answer_type": "colour"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="types.jsonl:1"):
+        load_answer_types(bad)
 
 
 def test_a_missing_artefact_is_a_clear_error(tmp_path: Path) -> None:
