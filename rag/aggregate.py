@@ -7,6 +7,8 @@
 - ``named_committee_evidence`` ("what do Norrmalm and Södermalm say …"): the best window of
   each committee the question names.
 - ``missing_reply_evidence`` ("which committees did not reply?"): replies flagged at ingest.
+- ``committee_measure_evidence`` ("which measures does Norrmalm comment on?"): the measure
+  numbers in one committee's own reply.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.features import measures, member_rows
+from rag.features import measure_numbers, measure_order, measures, member_rows
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, names_in
@@ -229,3 +231,22 @@ def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, 
         body = p.text.split("\n", 1)[-1].strip() or p.text
         out.append(Evidence(p, [body], label=committee))
     return out
+
+
+def committee_measure_evidence(retriever: HybridRetriever, filters: Filters | None, committee: str) -> list[Evidence]:
+    """The measures one committee's reply takes up — structure, not similarity: every
+    measure number in its sections' headings and text (as the remiss overview reads them),
+    each cited with the first sentence that names it, in the measures' order. Empty when the
+    reply names no measure number (the question is then answered from its text)."""
+    snap = retriever.snapshot()
+    rows = snap.committee_rows(None, snap.mask(filters)).get(committee)
+    found: dict[str, Evidence] = {}
+    for i in rows if rows is not None else []:
+        p = snap.passage(int(i), 1.0)
+        section = str(p.meta.get("section_path", ""))
+        sents = passage_sentences(p.text, section)
+        for n in sorted(measure_numbers(f"{section} {p.text}"), key=measure_order):
+            if n not in found:
+                naming = [s for s in sents if n in measure_numbers(s)]
+                found[n] = Evidence(p, naming[:1] or sents[:1] or [p.text], label=n)
+    return [found[n] for n in sorted(found, key=measure_order)]

@@ -83,16 +83,24 @@ def verdict(language: str, no: bool) -> str:
     return "Nej" if no else "Ja"
 
 
-def count_phrase(n: int, language: str, digits: bool = False) -> str:
-    """"Tre nämnder" / "Three committees"; with ``digits`` also the figure ("Tio (10)")."""
+#: What a list answer counts, singular and plural, per language.
+_NOUNS = {
+    "committee": {"sv": ("nämnd", "nämnder"), "en": ("committee", "committees")},
+    "measure": {"sv": ("åtgärd", "åtgärder"), "en": ("measure", "measures")},
+}
+
+
+def count_phrase(n: int, language: str, digits: bool = False, noun: str = "committee") -> str:
+    """"Tre nämnder" / "Three committees" ("Fyra åtgärder" with ``noun="measure"``); with
+    ``digits`` also the figure ("Tio (10)")."""
     lang = "en" if language == "en" else "sv"
     words = _NUMBER_WORDS[lang]
     word = words[n] if n < len(words) else str(n)
     if lang == "sv" and n == 1:
         word = "en"
-    noun = ("committee" if n == 1 else "committees") if lang == "en" else ("nämnd" if n == 1 else "nämnder")
+    counted = _NOUNS[noun][lang][0 if n == 1 else 1]
     figure = f" ({n})" if digits and word != str(n) else ""
-    return f"{word.capitalize()}{figure} {noun}"
+    return f"{word.capitalize()}{figure} {counted}"
 
 
 def name_list(names: list[str], language: str) -> str:
@@ -162,6 +170,16 @@ class ExtractiveComposer:
             return REFUSAL.get(language, REFUSAL["sv"])
         frame = frame or Frame()
         en = language == "en"
+        if kind == "measures":
+            # "Which measures does X comment on?": how many and which, then where it says so.
+            who = evidence[0].passage.committee
+            labels = [ev.label or "" for ev in evidence]
+            lines = [
+                f"{count_phrase(len(labels), language, noun='measure')}: {name_list(labels, language)}.",
+                f"Where {who}'s reply names them (quoted in Swedish):" if en else f"Där {who}s svar tar upp dem:",
+            ]
+            lines += [f"- **{ev.label}**: ”{' '.join(ev.sentences)}” [{n}]" for n, ev in enumerate(evidence, start=1)]
+            return "\n".join(lines)
         if kind in ("aggregate", "missing", "compare"):
             if kind == "missing":
                 head = (

@@ -66,6 +66,20 @@ def measures(text: str) -> set[str]:
     return set(_MEASURE.findall(text))
 
 
+#: A commission report's measure number ("4.3.2"): three levels, so a decimal ("2.5") or a
+#: section number ("4.3") is not taken for one.
+_MEASURE_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d]|\.\d)")
+
+
+def measure_numbers(text: str) -> set[str]:
+    """The measure numbers a text names (headings and running text alike)."""
+    return set(_MEASURE_NUMBER.findall(text))
+
+
+def measure_order(number: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in number.split("."))
+
+
 _AMOUNT = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:kronor|kr\b|tkr|mnkr|mkr|miljon\w*|miljard\w*|sek\b)", re.I)
 _PERCENT = re.compile(r"\d\s*(?:%|procent)|\bhälften\b", re.I)
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?\s+[A-ZÅÄÖ][a-zåäöé]{2,}\b")
@@ -114,15 +128,6 @@ def typed_fit(wanted: dict[str, float] | None, text: str) -> dict[str, float]:
     held = answer_types_in(text)
     have = sum(p * held.get(t, 0.0) for t, p in wanted.items() if t != "other") / mass
     return {"typed_held": have, "typed_lacking": typed - have}
-
-
-def type_match(wanted: dict[str, float], texts: Sequence[str]) -> dict[str, float]:
-    """How well the best sentences hold the answer type the question wants: the wanted
-    types' probability mass they hold, and the mass they lack."""
-    held = answer_types_in(" ".join(texts))
-    mass = sum(wanted.values()) or 1.0
-    have = sum(p * held[t] for t, p in wanted.items()) / mass
-    return {"type_match": have, "type_gap": 1.0 - have, "type_other": wanted.get("other", 0.0) / mass}
 
 
 def text_traits(text: str) -> dict[str, float]:
@@ -237,7 +242,7 @@ def answerable_row(
         "committee_kind": float(kind in COMMITTEE_KINDS),
     }
     row.update(kind_onehot(kind))
-    row.update(type_fit or {"type_match": 0.0, "type_gap": 0.0, "type_other": 1.0})
+    row.update(type_fit or {"typed_held": 0.0, "typed_lacking": 0.0})
     return row
 
 

@@ -31,7 +31,7 @@ from rag.aggregate import SentenceScorer, committee_candidates
 from rag.answer import Evidence
 from rag.decisions import Decisions
 from rag.evidence import passage_sentences
-from rag.features import stance_row
+from rag.features import measure_numbers, measure_order, stance_row
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.text import detect_language
@@ -163,12 +163,10 @@ def list_measures(snap: Snapshot, filters: Filters | None = None) -> list[Measur
         ok &= mask
     for i in np.flatnonzero(ok):
         text, m = snap.texts[int(i)], snap.metas[int(i)]
-        numbers = set(re.findall(r"(?<![\d.])(\d\.\d\.\d)(?![\d]|\.\d)", f"{m.get('section_path', '')} {text}"))
-        for n in numbers:
+        for n in measure_numbers(f"{m.get('section_path', '')} {text}"):
             by_measure.setdefault(n, set()).add(str(m["committee"]))
-    key = lambda n: tuple(int(x) for x in n.split("."))  # noqa: E731
     wordings = measure_wordings(snap, mask)
-    return [MeasureInfo(n, wordings.get(n, ""), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: key(x[0]))]
+    return [MeasureInfo(n, wordings.get(n, ""), sorted(cs)) for n, cs in sorted(by_measure.items(), key=lambda x: measure_order(x[0]))]
 
 
 def _deciding(snap: Snapshot, p: Passage, best: int, quote: list[str]) -> tuple[list[str], np.ndarray | None]:

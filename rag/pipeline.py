@@ -22,6 +22,7 @@ from rag.aggregate import (
     SentenceScorer,
     aggregate_evidence,
     committee_candidates,
+    committee_measure_evidence,
     missing_reply_evidence,
     named_committee_evidence,
     named_committees,
@@ -49,7 +50,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.features import answerable_row, measures, sentence_row, text_traits, type_match, verdict_row
+from rag.features import answerable_row, measures, sentence_row, text_traits, typed_fit, verdict_row
 from rag.hybrid import HybridRetriever, Snapshot, lexical_text
 from rag.overview import (
     CommitteeEvidence,
@@ -214,6 +215,8 @@ class RagPipeline:
         frame = Frame(kind=qplan.kind)
         if qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
+        elif len(named) == 1 and qplan.lists_identifiers and (measured := committee_measure_evidence(self.retriever, filters, named[0])):
+            kind, evidence = "measures", measured
         elif len(named) >= 2 and not qplan.aggregate:
             kind = "compare"
             evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named, self._scorer(qplan, qvec))
@@ -228,10 +231,10 @@ class RagPipeline:
                 frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
             if evidence and qplan.numeric:
                 frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type)
-        frame.count = len(evidence) if kind in ("aggregate", "missing") else None
+        frame.count = len(evidence) if kind in ("aggregate", "missing", "measures") else None
         timings["rerank"] = time.perf_counter() - t0
 
-        if kind in ("aggregate", "compare", "missing") and evidence:
+        if kind in ("aggregate", "compare", "missing", "measures") and evidence:
             # What the answer was built from is what was retrieved: each committee's passage,
             # then the committees' other passages that say the same.
             first = [ev.passage for ev in evidence]
@@ -524,7 +527,8 @@ class RagPipeline:
             number_present=bool(best and text_traits(" ".join(best.sentences[max(0, best.index - 1) : best.index + 2]))["has_number"]),
             measure_asked=bool(asked),
             measure_found=bool(asked & measures(all_text)),
-            type_fit=type_match(qplan.answer_type, [c.text for c in sorted(trace.candidates, key=lambda c: -c.score)[:3]]),
+            # Measured on what the answer would quote (the best sentence and its neighbours).
+            type_fit=typed_fit(qplan.answer_type, " ".join(best.sentences[max(0, best.index - 1) : best.index + 2])) if best else None,
         )
         if self.decisions.answerable is not None:
             trace.p_answerable = self.decisions.p_answerable(trace.answerable)

@@ -85,6 +85,12 @@ class QueryPlan:
     def numeric(self) -> bool:
         return self.kind in NUMBER_KINDS
 
+    @property
+    def lists_identifiers(self) -> bool:
+        """Wants several numbered things ("which measures does X comment on?"): a list of
+        items whose likeliest answer type is an identifier — both read by the learned models."""
+        return self.kind == "items" and max(self.answer_type, key=lambda t: self.answer_type[t]) == "identifier"
+
 
 def standalone(question: str, history: list[ChatTurn]) -> str:
     """Rewrite a follow-up into a standalone question using the previous user turn.
