@@ -131,3 +131,15 @@ def test_a_wrong_refusal_costs_more_than_a_wrong_answer() -> None:
     assert FALSE_REFUSAL_COST > 1
     # Rows of extra questions are left out of the bank's figure.
     assert _refusal_utility(p, y, np.array([0, EXTRA_GROUPS, 2, 3]), 0.5) == pytest.approx(1 - 1 / 3)
+
+
+def test_the_typed_questions_cover_every_answer_type_and_none_is_a_bank_question(tmp_path: Path) -> None:
+    from eval.train import load_typed_questions
+
+    rows = load_typed_questions()
+    assert len(rows) >= 200 and {t for _, t in rows} == set(ANSWER_TYPES)
+    assert not {q.lower() for q, _ in rows} & {i.question.lower() for i in load_gold(BANK)}
+    bad = tmp_path / "typed.jsonl"
+    bad.write_text('{"question": "När?", "answer_type": "colour"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="typed.jsonl:1"):
+        load_typed_questions(bad)
