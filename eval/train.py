@@ -153,9 +153,11 @@ def load_answer_types(path: Path = ANSWER_TYPES_FILE) -> dict[str, str]:
 def load_typed_questions(path: Path = TYPED_QUESTIONS_FILE) -> list[tuple[str, str]]:
     """Extra questions for the answer-type model alone (``eval/data/typed_questions.jsonl``):
     ``(question, answer_type)``. Written from the documents by one helper and labelled again,
-    blind, by another; only the questions both labelled alike are kept. The bank has a few
-    examples of most types (7 train lists of measure numbers); these give the model other
-    wordings of each. Not bank items: no split, no answers, never evaluated on."""
+    blind, by another; only the questions both labelled alike are kept (218 of 220), and then
+    only those about train text: none repeats a bank question, names a validation committee
+    or is about the validation documents 002/003 (164 left). The bank has a few examples of
+    most types (7 train lists of measure numbers); these give the model other wordings of
+    each. Not bank items: no split, no answers, never evaluated on."""
     if not path.is_file():
         return []
     rows: list[tuple[str, str]] = []
