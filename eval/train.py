@@ -137,17 +137,7 @@ def load_answer_types(path: Path = ANSWER_TYPES_FILE) -> dict[str, str]:
     helpers who labelled every question independently (a third decided the 3 of 580 where
     they differed). Unanswerable questions have one too: "what percentage …" wants a
     percentage whether or not the documents hold it, which is what teaches refusing it."""
-    if not path.is_file():
-        return {}
-    labels: dict[str, str] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row.get("answer_type") not in ANSWER_TYPES or not row.get("id"):
-            raise ValueError(f"{path.name}:{n}: needs an id and an answer_type in {ANSWER_TYPES}")
-        labels[str(row["id"])] = str(row["answer_type"])
-    return labels
+    return {str(row["id"]): str(row["answer_type"]) for row in _typed_rows(path, "id")}
 
 
 def load_typed_questions(path: Path = TYPED_QUESTIONS_FILE) -> list[tuple[str, str]]:
@@ -158,16 +148,22 @@ def load_typed_questions(path: Path = TYPED_QUESTIONS_FILE) -> list[tuple[str, s
     or is about the validation documents 002/003 (164 left). The bank has a few examples of
     most types (7 train lists of measure numbers); these give the model other wordings of
     each. Not bank items: no split, no answers, never evaluated on."""
+    return [(str(row["question"]), str(row["answer_type"])) for row in _typed_rows(path, "question")]
+
+
+def _typed_rows(path: Path, key: str) -> list[dict[str, Any]]:
+    """The rows of an answer-type file, each with a non-empty ``key`` and a known type
+    (none when the file is absent); a bad row is an error naming its line."""
     if not path.is_file():
         return []
-    rows: list[tuple[str, str]] = []
+    rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         row = json.loads(line)
-        if row.get("answer_type") not in ANSWER_TYPES or not str(row.get("question", "")).strip():
-            raise ValueError(f"{path.name}:{n}: needs a question and an answer_type in {ANSWER_TYPES}")
-        rows.append((str(row["question"]), str(row["answer_type"])))
+        if row.get("answer_type") not in ANSWER_TYPES or not str(row.get(key, "")).strip():
+            raise ValueError(f"{path.name}:{n}: needs a {key} and an answer_type in {ANSWER_TYPES}")
+        rows.append(row)
     return rows
 
 

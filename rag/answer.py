@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from rag.features import answer_types_in
+from rag.features import answer_types_in, is_measure
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,6 @@ def name_list(names: list[str], language: str) -> str:
     return ", ".join(names[:-1]) + joiner + names[-1]
 
 
-_MEASURE = re.compile(r"\d+(?:\.\d+){1,3}")
 #: A diarienummer, motion or measure number as written ("dnr 332-2210/2010", "2010:29").
 _IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 _VALUE = re.compile(
@@ -128,7 +127,7 @@ def value_type(value: str) -> str:
     """Which answer type (:data:`rag.features.ANSWER_TYPES`) a value found in a quote is: an
     identifier (a diarienummer, a motion or measure number), a date or year, a percentage,
     an amount, else a count."""
-    if _IDENTIFIER.fullmatch(value.strip()) or _MEASURE.fullmatch(value.strip()):
+    if _IDENTIFIER.fullmatch(value.strip()) or is_measure(value):
         return "identifier"  # "2010:29" holds a year but is a motion number; "4.1" is no count
     held = answer_types_in(value)
     for t in ("percent", "amount", "date"):

@@ -66,6 +66,11 @@ def measures(text: str) -> set[str]:
     return set(_MEASURE.findall(text))
 
 
+def is_measure(value: str) -> bool:
+    """Whether a value is a measure or section number as a whole ("4.3.2", "4.1")."""
+    return bool(_MEASURE.fullmatch(value.strip()))
+
+
 #: A commission report's measure number ("4.3.2"): three levels, so a decimal ("2.5") or a
 #: section number ("4.3") is not taken for one.
 _MEASURE_NUMBER = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d]|\.\d)")

@@ -508,6 +508,8 @@ class RagPipeline:
             for c, s in zip(trace.candidates, scores, strict=True):
                 c.score = float(s)
         best = max(trace.candidates, key=lambda c: c.score, default=None)
+        # What the answer would quote: the best sentence and its neighbours.
+        quoted = " ".join(best.sentences[max(0, best.index - 1) : best.index + 2]) if best else ""
         all_text = " ".join(p.text for p in top)
         scope_missing = bool(scope) and all(p.meta.get("reply_missing") for p in top)
         trace.answerable = answerable_row(
@@ -524,11 +526,10 @@ class RagPipeline:
             n_terms=len(terms.weights),
             named=len(scope),
             named_missing=scope_missing,
-            number_present=bool(best and text_traits(" ".join(best.sentences[max(0, best.index - 1) : best.index + 2]))["has_number"]),
+            number_present=bool(best and text_traits(quoted)["has_number"]),
             measure_asked=bool(asked),
             measure_found=bool(asked & measures(all_text)),
-            # Measured on what the answer would quote (the best sentence and its neighbours).
-            type_fit=typed_fit(qplan.answer_type, " ".join(best.sentences[max(0, best.index - 1) : best.index + 2])) if best else None,
+            type_fit=typed_fit(qplan.answer_type, quoted) if best else None,
         )
         if self.decisions.answerable is not None:
             trace.p_answerable = self.decisions.p_answerable(trace.answerable)

@@ -9,12 +9,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.bank import load
+from eval.bank import VALIDATION_COMMITTEES, load
 from eval.gold import load_gold
-from eval.train import BANK, answer_type_label, kind_label, load_answer_types, missing_reply_sections, train
+from eval.train import (
+    BANK,
+    answer_type_label,
+    kind_label,
+    load_answer_types,
+    load_typed_questions,
+    missing_reply_sections,
+    train,
+)
 from eval.train_stance import STANCE_GOLD
 from rag.decisions import DEFAULT_PATH, load_decisions
 from rag.features import ANSWER_TYPES
+from rag.query import names_in
 
 
 @pytest.fixture(scope="module")
@@ -134,15 +143,10 @@ def test_a_wrong_refusal_costs_more_than_a_wrong_answer() -> None:
 
 
 def test_the_typed_questions_cover_every_answer_type_and_stay_off_the_validation_split(tmp_path: Path) -> None:
-    from eval.train import load_typed_questions
-
     rows = load_typed_questions()
     assert len(rows) >= 150 and {t for _, t in rows} == set(ANSWER_TYPES)
     assert not {q.lower() for q, _ in rows} & {i.question.lower() for i in load_gold(BANK)}
     # The validation split stays unseen text: no row is about a validation committee's reply.
-    from eval.bank import VALIDATION_COMMITTEES
-    from rag.query import names_in
-
     assert not [q for q, _ in rows if names_in(q, VALIDATION_COMMITTEES)]
     bad = tmp_path / "typed.jsonl"
     bad.write_text('{"question": "När?", "answer_type": "colour"}\n', encoding="utf-8")
