@@ -11,9 +11,8 @@ evidence, so no other decision). Rows of kind ``unanswerable`` (off-topic questi
 matters these documents do not cover, near misses whose fact the documents do not state —
 each checked against the documents by a second helper) teach the answerability model to
 refuse. No row names a validation committee or repeats a validation question, so the
-bank's validation split stays unseen text. ``radslag train --kinds FILE`` uses them; the
-committed artefact is trained without them (README "Figures": every model trained with them
-refused one answerable question the tests ask).
+bank's validation split stays unseen text. ``radslag train`` reads this file by default
+(``--kinds FILE`` for another); the committed artefact is trained with it.
 
 One JSON object per line: ``{"question", "lang": "sv"|"en", "kind", "history"?: [{"role",
 "content"}, …]}``; ``kind`` is one of :data:`rag.decisions.KINDS` or ``unanswerable``. ``python -m eval.kinds FILE`` (and the tests) check the format.

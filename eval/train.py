@@ -30,7 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from eval.bank import COMPILATION, committee_sections
 from eval.gold import GoldItem, load_gold
-from eval.kinds import UNANSWERABLE, load_kinds
+from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
 from rag.features import ANSWER_TYPES, answer_types_in, lead_words
@@ -234,7 +234,7 @@ def train(
     bank: Path = BANK,
     out: Path = DEFAULT_PATH,
     stance: Path | None = None,
-    kinds: Path | None = None,
+    kinds: Path | None = KINDS_FILE,
     typed: Path = TYPED_QUESTIONS_FILE,
 ) -> dict[str, Any]:
     """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
@@ -382,11 +382,7 @@ def train(
     feats["verdict"] = sorted(verdicts.rows[0]) if verdicts.rows else []
     ax, ay, ag = answerable.xy(feats["answerable"])
     vx, vy, _ = verdicts.xy(feats["verdict"])
-    # The extra unanswerable questions weigh as much together as the bank's own: they teach
-    # what else a refusal looks like without tripling the share of refusals the model expects.
-    extra_rows = ag >= EXTRA_GROUPS
-    bank_refusals = int(((ay == 0) & ~extra_rows).sum())
-    weights = np.where(extra_rows, bank_refusals / max(int(extra_rows.sum()), 1), 1.0)
+    weights = answerable_weights(ay, ag)
     # Regularisation chosen by out-of-fold log loss (folds by question): ~35 partly collinear
     # features against ~60 refusals let an unregularised fit lean on one prior-like feature.
     answer_c, answer_cv = _best_c(ax, ay, ag, weights)
@@ -482,6 +478,22 @@ def _best_c(x: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: np.ndarra
         losses[str(c)] = round(float(log_loss(y[bank], p[bank], labels=[0, 1])), 4)
     best = min(ANSWER_C_GRID, key=lambda c: losses[str(c)])
     return best, losses
+
+
+def answerable_weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Row weights of the answerability model: the extra unanswerable questions weigh as much
+    together as the bank's own refusals, and the bank's answerable rows are weighed up by the
+    same amount, so the weighted share of refusals stays the bank's. The extra rows teach what
+    else a refusal looks like; they must not move the prior, or the probabilities stop being
+    calibrated on the bank's questions and the cost-derived threshold no longer means what it
+    says (with the refusal weight doubled, mean P fell 0.07 below the answerable share)."""
+    extra = groups >= EXTRA_GROUPS
+    bank_refusals = int(((y == 0) & ~extra).sum())
+    n_extra = int(extra.sum())
+    if not n_extra or not bank_refusals:
+        return np.ones(len(y))
+    # Refusals now weigh twice the bank's count (its own plus the extras'): so do answers.
+    return np.where(extra, bank_refusals / n_extra, np.where(y == 1, 2.0, 1.0))
 
 
 def _accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:

@@ -254,10 +254,9 @@ def train(
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
     kinds: Annotated[
-        Path | None,
-        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability "
-                     "(eval/data/kinds.jsonl; not used for the shipped artefact, README \"Figures\")."),
-    ] = None,
+        Path,
+        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability."),
+    ] = Path("eval/data/kinds.jsonl"),
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit

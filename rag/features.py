@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.decisions import COMMITTEE_KINDS, KINDS, NUMBER_KINDS
+from rag.decisions import KINDS, NUMBER_KINDS
 
 _NUMBER = re.compile(
     r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
@@ -213,7 +213,6 @@ def answerable_row(
     n_terms: int,
     named: int,
     named_missing: bool,
-    number_present: bool,
     measure_asked: bool,
     measure_found: bool,
     type_fit: dict[str, float] | None = None,
@@ -241,13 +240,15 @@ def answerable_row(
         # Asked whether a committee replied, its missing reply is the answer; asked what it
         # thinks, it is the reason to refuse.
         "named_missing_yes_no": float(named_missing) * float(kind == "yes_no"),
-        "number_ok": float(number_present) * float(wants_number(kind)),
-        "number_missing": float(not number_present) * float(wants_number(kind)),
         "measure_unmatched": float(measure_asked and not measure_found),
-        "committee_kind": float(kind in COMMITTEE_KINDS),
     }
-    row.update(kind_onehot(kind))
-    row.update(type_fit or {"typed_held": 0.0, "typed_lacking": 0.0})
+    # Evidence only, not the kind of question: with the kind one-hots and "a number is
+    # present for a numeric kind", the model learnt the bank's prior (its near misses are
+    # mostly "how many / how much" questions) and refused well-evidenced date questions.
+    # Whether the quote lacks what the question wants is ``typed_lacking``. Its complement
+    # ``typed_held`` stays out for the same reason: the two sum to P(the question wants a
+    # typed value), a prior the model used to refuse typed questions whose quote held the value.
+    row["typed_lacking"] = (type_fit or {}).get("typed_lacking", 0.0)
     return row
 
 

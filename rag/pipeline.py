@@ -50,7 +50,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.features import answerable_row, measures, sentence_row, text_traits, typed_fit, verdict_row
+from rag.features import answerable_row, measures, sentence_row, typed_fit, verdict_row
 from rag.hybrid import HybridRetriever, Snapshot, lexical_text
 from rag.overview import (
     CommitteeEvidence,
@@ -472,7 +472,7 @@ class RagPipeline:
             trace.answerable = answerable_row(
                 kind=qplan.kind, lang_en=qplan.language == "en", dense=[], best_window=0.0, best_own=0.0,
                 best_sentence=0.0, best_sim=0.0, top_sim=0.0, missing_share=1.0, anchor=False, n_terms=0, named=len(scope),
-                named_missing=False, number_present=False, measure_asked=bool(measures(qplan.text)), measure_found=False,
+                named_missing=False, measure_asked=bool(measures(qplan.text)), measure_found=False,
             )
             return trace
         snap = self.retriever.snapshot()
@@ -526,7 +526,6 @@ class RagPipeline:
             n_terms=len(terms.weights),
             named=len(scope),
             named_missing=scope_missing,
-            number_present=bool(best and text_traits(quoted)["has_number"]),
             measure_asked=bool(asked),
             measure_found=bool(asked & measures(all_text)),
             type_fit=typed_fit(qplan.answer_type, quoted) if best else None,
@@ -555,9 +554,16 @@ class RagPipeline:
         evidence = []
         for group in ranked[: self.policy.max_evidence_summary]:
             best = group[0]
-            if evidence and best.score < 0.5 * top.score:
+            # A summary of a reply or a section gathers its central sentences from every
+            # passage it spans, however the ranker scores them against the top one: the
+            # cut-off suited "which items" and left summaries one passage long (must-mention
+            # 0.29 → 0.45 on the train split's summaries, citation precision 0.59 → 0.55).
+            if evidence and best.score < 0.5 * top.score and not qplan.summarise:
                 break
             evidence.append(Evidence(best.passage, self._central(group)))
+        if qplan.summarise:
+            # A summary reads in the document's order, not the ranker's.
+            evidence.sort(key=lambda ev: (str(ev.passage.meta.get("source", "")), int(ev.passage.meta.get("char_start") or 0)))
         return evidence
 
     @staticmethod

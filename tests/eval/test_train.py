@@ -152,3 +152,35 @@ def test_the_typed_questions_cover_every_answer_type_and_stay_off_the_validation
     bad.write_text('{"question": "När?", "answer_type": "colour"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="typed.jsonl:1"):
         load_typed_questions(bad)
+
+
+def test_extra_refusals_teach_without_moving_the_prior() -> None:
+    """The extra unanswerable questions weigh as much together as the bank's own refusals, and
+    the bank's answerable rows are weighed up to match: the weighted share of refusals is the
+    bank's, so the probabilities stay calibrated on bank questions."""
+    from eval.train import EXTRA_GROUPS, answerable_weights
+
+    y = np.array([1] * 8 + [0] * 2 + [0] * 5)
+    groups = np.array(list(range(10)) + [EXTRA_GROUPS + i for i in range(5)])
+    w = answerable_weights(y, groups)
+    assert w[10:].sum() == pytest.approx(2.0)  # the five extras count as the bank's two refusals
+    refused_share = w[y == 0].sum() / w.sum()
+    assert refused_share == pytest.approx(2 / 10)
+    # Without extra rows every row weighs 1.
+    assert (answerable_weights(y[:10], groups[:10]) == 1.0).all()
+
+
+def test_answerability_reads_the_evidence_not_the_kind_of_question() -> None:
+    """The same evidence gives the same answerability input whatever the question's kind: the
+    kind's prior (the bank's near misses are mostly numeric) refused well-evidenced date
+    questions. Only a missing reply reads differently for a yes/no question ("did X reply?")."""
+    from rag.features import answerable_row
+
+    evidence = dict(
+        lang_en=False, dense=[0.8, 0.7], best_window=0.6, best_own=0.5, best_sentence=0.7, best_sim=0.8, top_sim=0.85,
+        missing_share=0.1, anchor=True, n_terms=4, named=1, named_missing=False, measure_asked=False, measure_found=False,
+        type_fit={"typed_held": 0.9, "typed_lacking": 0.05},
+    )
+    rows = [answerable_row(kind=k, **evidence) for k in ("fact", "numeric", "items", "summary")]
+    assert all(r == rows[0] for r in rows)
+    assert rows[0]["typed_lacking"] == 0.05 and "typed_held" not in rows[0]

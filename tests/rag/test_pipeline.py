@@ -140,3 +140,15 @@ def test_personal_details_in_a_question_do_not_change_the_answer(pipeline) -> No
     question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
     chatty = f"Hej, jag heter Anna Svensson (19850101-1234, anna@example.se, 070-123 45 67). {question}"
     assert listed(pipeline.ask(chatty).answer) == listed(pipeline.ask(question).answer) >= CENTRAL_FACILITATORS
+
+
+def test_a_summary_of_a_reply_quotes_its_central_passages_in_document_order(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Without a summary section of its own, a reply is summarised by the central sentences of
+    the passages it spans, each cited, all from that committee, in the order the reply has them."""
+    answer = pipeline.ask("Sammanfatta Farstas svar på kommissionens förslag.")
+    assert not answer.refused
+    assert len(answer.citations) >= 2
+    assert {c.committee for c in answer.citations} == {"Farsta"}
+    starts = [c.char_start for c in answer.citations]
+    assert starts == sorted(starts)
+    assert_grounded(answer)
