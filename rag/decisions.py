@@ -16,7 +16,7 @@ Small scikit-learn models replace hand-set rules and thresholds:
 Features are similarities, coverages, positions, answer-type matches and section kinds
 (:mod:`rag.features`), never the identities of this corpus's words, so the models carry over
 to new documents. The artefact is one joblib file committed in ``rag/models/``, loaded once
-at start; ``radslag train`` rebuilds it deterministically in about a minute on 2 cores.
+at start; ``radslag train`` rebuilds it deterministically in about five minutes on 2 cores.
 """
 
 from __future__ import annotations
