@@ -111,11 +111,13 @@ def standalone(question: str, history: list[ChatTurn]) -> str:
 def focus(message: str) -> str:
     """The part of a chat message to search with: contact details typed into a chat box are
     not what the documents are about, and in a message of several sentences the ones that
-    ask ("…?") are the question ("Jag heter Anna. Vilka nämnder …?")."""
+    ask ("…?") are the question ("Jag heter Anna. Vilka nämnder …?") — unless they point back
+    to the others ("Farsta och Bromma skriver om mötesplatser. Hur skiljer de sig åt?"): then
+    what "de" refers to is part of the question."""
     text = re.sub(r"\s+", " ", without_contact_details(message)).strip()
     asking = asking_sentences(text)
     if len(re.split(r"(?<=[.!?])\s+", text)) > 1 and asking and len(" ".join(asking).split()) >= 3:
-        return " ".join(asking)
+        return text if _ANAPHOR.search(" ".join(asking)) else " ".join(asking)
     return text
 
 

@@ -126,4 +126,7 @@ def test_the_asking_sentence_without_contact_details_is_searched(pipeline) -> No
     assert focus(message) == "Vilka nämnder vill att facilitatorer samordnas centralt?"
     assert "19850101" not in focus("Vad gäller för 19850101-1234 i Farsta?")
     assert focus("Vad säger Farsta?") == "Vad säger Farsta?"
+    # An asking sentence that points back ("de") needs the sentence it points to.
+    context = "Farsta och Bromma skriver båda om mötesplatser. Hur skiljer de sig åt i synen på resurser?"
+    assert focus(context) == context
     assert pipeline.understand(message)[0].original == message  # shown as asked; only the search text is focused
