@@ -383,8 +383,8 @@ def train(
     ax, ay, ag = answerable.xy(feats["answerable"])
     vx, vy, _ = verdicts.xy(feats["verdict"])
     weights = answerable_weights(ay, ag)
-    # Regularisation chosen by out-of-fold log loss (folds by question): ~35 partly collinear
-    # features against ~60 refusals let an unregularised fit lean on one prior-like feature.
+    # Regularisation chosen by out-of-fold log loss (folds by question): ~20 partly collinear
+    # features against ~50 bank refusals let an unregularised fit lean on one feature.
     answer_c, answer_cv = _best_c(ax, ay, ag, weights)
     answer_model = table_model(c=answer_c).fit(ax, ay, model__sample_weight=weights)
     # The answer/refuse threshold follows from the costs rather than from a search: with

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.decisions import KINDS, NUMBER_KINDS
+from rag.decisions import NUMBER_KINDS
 
 _NUMBER = re.compile(
     r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
@@ -52,10 +52,6 @@ def lead_words(texts: Sequence[str]) -> list[str]:
 
 def log1p(x: float) -> float:
     return math.log1p(max(x, 0.0))
-
-
-def kind_onehot(kind: str, prefix: str = "kind_") -> dict[str, float]:
-    return {f"{prefix}{k}": float(kind == k) for k in KINDS}
 
 
 def wants_number(kind: str) -> bool:
