@@ -190,12 +190,18 @@ def aggregate_evidence(
     candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
     if not candidates:
         return []
+    # "Vilka av dem …?" chooses among the committees the previous answer named. Their
+    # features stay relative to every committee's, as the membership model learnt them.
+    among = np.array([not qplan.within or c.committee in qplan.within for c in candidates])
+    if not among.any():
+        among[:] = True
     if has_terms:
-        rows = [c.features for c in candidates]
-        p, chosen_mask = decisions.p_member(rows), decisions.members(rows)
-        chosen = [(float(pi), c) for pi, keep, c in zip(p, chosen_mask, candidates, strict=True) if keep]
+        p = decisions.p_member([c.features for c in candidates])
+        keep = np.zeros(len(candidates), dtype=bool)
+        keep[among] = decisions.chosen(p[among])
+        chosen = [(float(pi), c) for pi, k, c in zip(p, keep, candidates, strict=True) if k]
     else:
-        chosen = [(1.0, c) for c in candidates]
+        chosen = [(1.0, c) for c, k in zip(candidates, among, strict=True) if k]
     chosen.sort(key=lambda x: (-x[0], x[1].committee))
     return [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for _, c in chosen]
 

@@ -82,7 +82,10 @@ class Decisions:
     def members(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Which committees meet the condition: the set with the highest expected F1 under
         the membership probabilities, less any below the learned floor."""
-        p = self.p_member(rows)
+        return self.chosen(self.p_member(rows))
+
+    def chosen(self, p: np.ndarray) -> np.ndarray:
+        """The members among committees with membership probabilities ``p`` (see :meth:`members`)."""
         return expected_f1_set(p) & (p >= self.thresholds.get("member", 0.5))
 
     def sentence_scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:

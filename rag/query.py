@@ -32,10 +32,11 @@ _FOLLOW_UP = re.compile(
 )
 #: Words that point back to what was said before ("Hur ska det finansieras?", "Lyfter de fram
 #: något bra exempel?", "What do they propose?"): closed-class pronouns and demonstratives of
-#: both languages, grammar rather than a decision about this corpus.
+#: both languages ("samma"/"same" too: "Do the same two …?"), grammar rather than a decision
+#: about this corpus.
 _ANAPHOR = re.compile(
     r"(?<![\w-])(de|dem|deras|det|den|dess|denna|detta|dessa|där|sådana?|they|them|their|it|its|"
-    r"this|that|these|those|there|such)(?![\w-])",
+    r"this|that|these|those|there|such|samma|same)(?![\w-])",
     re.IGNORECASE,
 )
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}
@@ -54,6 +55,9 @@ class QueryPlan:
     #: named in other words ("the labour market committee"), by the learned name model
     resolved: list[str] = field(default_factory=list)
     follow_up: bool = False
+    #: The committees a follow-up points back to ("Vilka av dem …?"): those the previous
+    #: answer named. A list question then chooses among them.
+    within: list[str] = field(default_factory=list)
     answer_type: dict[str, float] = field(default_factory=lambda: {"other": 1.0})
 
     @property
@@ -106,6 +110,20 @@ def standalone(question: str, history: list[ChatTurn]) -> str:
     if len(words) <= 5 or _FOLLOW_UP.search(question) or _ANAPHOR.search(question):
         return f"{previous} {question}"
     return question
+
+
+def referents(question: str, history: Sequence[ChatTurn], names: Iterable[str]) -> list[str]:
+    """The committees a question's pronoun points back to ("Vilka av dem …?", "Do either of
+    them …?"): those the previous answer named in its own words. Names inside its quotations
+    are the documents' words, not what the answer said."""
+    if not _ANAPHOR.search(question):
+        return []
+    answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    return names_in(_QUOTED.sub(" ", answer), names)
+
+
+#: A quotation in an answer (the extractive answers quote with ”…”, people with "…" or «…»).
+_QUOTED = re.compile(r"[”“\"«][^”“\"«»]*[”“\"»]")
 
 
 def focus(message: str) -> str:
@@ -297,6 +315,11 @@ def plan(
             kind, kind_p = decisions.kind_of(mask_names(text, names), qvec)
             if kind in COMMITTEE_KINDS and len(own) == 1:
                 kind = "fact"
+    within = referents(current, history or [], names) if follow_up and kind in COMMITTEE_KINDS else []
+    if within and embed is not None:
+        # "Vilka av dem vill …?" chooses among the committees of the previous answer by this
+        # message's condition alone; the previous question's condition they all met.
+        text, qvec = current, embed(current)
     resolved: list[str] = []
     if decisions is not None and embed is not None and not own and kind not in COMMITTEE_KINDS:
         resolved = resolve_names(current, names, embed, decisions)
@@ -310,5 +333,6 @@ def plan(
         own_committees=own,
         resolved=resolved,
         follow_up=follow_up,
+        within=within,
         answer_type=answer_type,
     ), qvec

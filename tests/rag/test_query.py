@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query import detect_language, focus, mask_names, name_candidates, names_in, standalone
+from rag.query import detect_language, focus, mask_names, name_candidates, names_in, referents, standalone
 from rag.types import ChatTurn
 
 
@@ -109,6 +109,17 @@ def test_follow_up_inherits_the_previous_question() -> None:
     # A question that points back ("de insatserna", "they") continues the exchange, however long.
     for pointing in ("Vad är syftet med de insatserna som nämnden beskriver?", "What do they propose for funding the work?"):
         assert standalone(pointing, history).startswith("Vad säger Norrmalm om facilitatorer?")
+
+
+def test_a_pronoun_points_back_to_the_committees_the_previous_answer_named() -> None:
+    names = ["Bromma", "Farsta", "Norrmalm", "Södermalm"]
+    answer = "Två nämnder: Bromma och Norrmalm.\n- **Bromma**: ”Farsta gör likadant” [1]"
+    history = [ChatTurn("user", "Vilka nämnder skriver om mötesplatser?"), ChatTurn("assistant", answer)]
+    for question in ("Vilka av dem vill ha fler lokaler?", "Do either of them want more premises?", "Do the same two want more premises?"):
+        assert referents(question, history, names) == ["Bromma", "Norrmalm"], question
+    # A question that does not point back chooses among every committee; so does one with no answer before it.
+    assert referents("Vilka nämnder vill ha fler lokaler?", history, names) == []
+    assert referents("Vilka av dem vill ha fler lokaler?", history[:1], names) == []
 
 
 def test_a_follow_up_naming_one_committee_is_about_that_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
