@@ -62,6 +62,12 @@ def kind_label(item: GoldItem, missing: set[str]) -> str | None:
             return "missing"
         return "committees" if len(sections) >= 2 else "items"
     if item.type == "numeric":
+        # Counted from the missing replies, the number asked for is either theirs ("10 saknar
+        # svar") or the rest of the compilation's ("21 har svarat").
+        absent = sections & missing
+        counted = set(re.findall(r"\d+", " ".join(item.must_mention)))
+        if absent and counted and str(len(absent)) not in counted:
+            return "count_replied"
         if about_missing and len(sections) >= 2:
             return "count_missing"
         return "count" if len(sections) >= 2 else "numeric"
@@ -312,7 +318,7 @@ def train(
     for n, item in enumerate(items):
         tr = traced.trace(item.question, _history(item))
         label = kind_label(item, missing)
-        if item.answerable and label not in ("committees", "missing", "count", "count_missing"):
+        if item.answerable and label not in COMMITTEE_KINDS:
             for c in tr["direct"].candidates:
                 y = is_answer_sentence(item, str(c.passage.meta.get("source", "")), c.passage.committee, c.text)
                 sentences.rows.append(c.features)
@@ -355,7 +361,7 @@ def train(
     answerable, verdicts = Table([], [], []), Table([], [], [])
     for n, item in enumerate(items):
         label = kind_label(item, missing)
-        if label in ("committees", "missing", "count", "count_missing"):
+        if label in COMMITTEE_KINDS:
             continue  # answered from every committee's reply; membership decides
         tr = traced.trace(item.question, _history(item))
         if tr["plan"].aggregate and not item.answerable:

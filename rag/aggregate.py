@@ -7,6 +7,8 @@
 - ``named_committee_evidence`` ("what do Norrmalm and Södermalm say …"): the best window of
   each committee the question names.
 - ``missing_reply_evidence`` ("which committees did not reply?"): replies flagged at ingest.
+- ``reply_count_evidence`` ("how many committees replied?"): the compilation's committees,
+  with and without a reply.
 - ``committee_measure_evidence`` ("which measures does Norrmalm comment on?"): the measure
   numbers in one committee's own reply.
 """
@@ -143,7 +145,8 @@ def committee_candidates(
     snap, combined, dense_all, lexical_all = _scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return [], False
-    question = without_frame(qplan.text)
+    # A committee left out ("utöver stadsbyggnadskontoret") is not part of the condition.
+    question = without_frame(without_names(qplan.text, qplan.excluded))
     terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
     asked = measures(qplan.text)
     want = {a[:6] for a in anchors(terms)}
@@ -190,9 +193,10 @@ def aggregate_evidence(
     candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
     if not candidates:
         return []
-    # "Vilka av dem …?" chooses among the committees the previous answer named. Their
+    # "Vilka av dem …?" chooses among the committees the previous answer named ("which other
+    # …?" and "utöver X" leave them out). Their
     # features stay relative to every committee's, as the membership model learnt them.
-    among = np.array([not qplan.within or c.committee in qplan.within for c in candidates])
+    among = np.array([(not qplan.within or c.committee in qplan.within) and c.committee not in qplan.excluded for c in candidates])
     if not among.any():
         among[:] = True
     if has_terms:
@@ -237,6 +241,45 @@ def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, 
         body = p.text.split("\n", 1)[-1].strip() or p.text
         out.append(Evidence(p, [body], label=committee))
     return out
+
+
+@dataclass
+class ReplyCount:
+    """How many committees of a compilation replied, of how many; the missing replies cited
+    (or, when none is missing, each reply)."""
+
+    replied: int
+    total: int
+    evidence: list[Evidence]
+
+
+def reply_count_evidence(
+    retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan, retrieved: list[Passage]
+) -> ReplyCount | None:
+    """"How many committees replied?" from the index's structure: the compilation the
+    question's best passages come from (or the largest), its committees with a reply and those
+    whose entry is a missing-reply note, within the question's group of committees."""
+    snap = retriever.snapshot()
+    docs = snap.compilations(snap.mask(filters))
+    if not docs:
+        return None
+    doc = next((p.doc_id for p in retrieved if p.doc_id in docs), None)
+    doc = doc or max(docs, key=lambda d: len(docs[d]))
+    within = np.zeros(len(snap.ids), dtype=bool)
+    within[docs[doc]] = True
+    replied = snap.committee_rows(qplan.group_hint, within)
+    missing = snap.committee_rows(qplan.group_hint, within, replies=False)
+    if not replied and not missing:
+        return None
+    shown = missing or replied
+    evidence = []
+    for committee, rows in shown.items():
+        p = snap.passage(int(rows[0]), 1.0)
+        body = p.text.split("\n", 1)[-1].strip() or p.text  # the note without its heading
+        if not missing:  # each reply shown by its opening sentence
+            body = (passage_sentences(p.text, str(p.meta.get("section_path", ""))) or [body])[0]
+        evidence.append(Evidence(p, [body], label=committee))
+    return ReplyCount(len(replied), len(replied) + len(missing), evidence)
 
 
 def committee_measure_evidence(retriever: HybridRetriever, filters: Filters | None, committee: str) -> list[Evidence]:

@@ -39,7 +39,8 @@ class Frame:
     kind: str = "fact"
     no: bool | None = None  # the yes/no verdict, when asked
     value: str | None = None  # a date, number, amount or identifier as written in the quote
-    count: int | None = None  # how many committees a list answer names
+    count: int | None = None  # how many committees a list answer names (or replied)
+    total: int | None = None  # of how many committees a compilation lists
 
 
 @dataclass
@@ -179,6 +180,20 @@ class ExtractiveComposer:
             ]
             lines += [f"- **{ev.label}**: ”{' '.join(ev.sentences)}” [{n}]" for n, ev in enumerate(evidence, start=1)]
             return "\n".join(lines)
+        if kind == "replied" and frame.count is not None:
+            # "How many committees replied?": the count from the compilation's structure, then
+            # the missing replies that make up the difference, each cited.
+            total = frame.total if frame.total is not None else frame.count
+            names = [ev.label or ev.passage.committee for ev in evidence]
+            gap = total - frame.count
+            if en:
+                lines = [f"{count_phrase(frame.count, language, digits=True)} of {total} replied."]
+                lines.append(f"Replies are missing from {count_phrase(gap, language).lower()}: {name_list(names, language)}." if gap else "All of them replied:")
+            else:
+                lines = [f"{count_phrase(frame.count, language, digits=True)} av {total} har svarat."]
+                lines.append(f"Svar saknas från {count_phrase(gap, language).lower()}: {name_list(names, language)}." if gap else "Alla har svarat:")
+            lines += [f"- **{ev.label or ev.passage.committee}**: ”{' '.join(ev.sentences)}” [{n}]" for n, ev in enumerate(evidence, start=1)]
+            return "\n".join(lines)
         if kind in ("aggregate", "missing", "compare"):
             if kind == "missing":
                 head = (
@@ -198,7 +213,7 @@ class ExtractiveComposer:
             if kind != "compare":
                 # A list answer opens with how many and which, then quotes each.
                 names = [ev.label or ev.passage.committee for ev in evidence]
-                counting = frame.kind in ("count", "count_missing")
+                counting = frame.kind in ("count", "count_missing", "count_replied")
                 lines = [f"{count_phrase(len(names), language, digits=counting)}: {name_list(names, language)}.", head]
             for n, ev in enumerate(evidence, start=1):
                 quote = " ".join(ev.sentences)

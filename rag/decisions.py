@@ -3,7 +3,8 @@
 Small scikit-learn models replace hand-set rules and thresholds:
 
 - ``kind``: what the question wants (fact, a list of items, a number, yes/no, a summary, a
-  comparison, a list of committees, the missing replies, a count of committees), from the
+  comparison, a list of committees, the missing replies, a count of committees, of missing
+  replies or of replies), from the
   question's wording (character and word n-grams, committee names masked);
 - ``answerable``: answer or refuse, from how well the retrieved evidence covers the question;
 - ``sentence``: which sentence of the retrieved passages states the answer;
@@ -32,9 +33,12 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "decisions.joblib"
 
 #: Kinds of answer a question wants. Direct kinds quote one passage (or a few, for a
 #: summary); committee kinds consult every committee's reply.
-KINDS = ("fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing", "count", "count_missing")
-COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing"})
-NUMBER_KINDS = frozenset({"numeric", "count", "count_missing"})
+KINDS = (
+    "fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing", "count", "count_missing",
+    "count_replied",
+)
+COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing", "count_replied"})
+NUMBER_KINDS = frozenset({"numeric", "count", "count_missing", "count_replied"})
 
 
 @dataclass

@@ -26,6 +26,7 @@ from rag.aggregate import (
     missing_reply_evidence,
     named_committee_evidence,
     named_committees,
+    reply_count_evidence,
 )
 from rag.answer import (
     REFUSAL,
@@ -213,7 +214,10 @@ class RagPipeline:
         if scoped is not filters and not retrieved:
             retrieved = self._retrieve(qplan, qvec, filters, timings)
         frame = Frame(kind=qplan.kind)
-        if qplan.missing_replies:
+        if qplan.replies_counted and (counted := reply_count_evidence(self.retriever, filters, qplan, retrieved)):
+            kind, evidence = "replied", counted.evidence
+            frame.count, frame.total = counted.replied, counted.total
+        elif qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
         elif len(named) == 1 and qplan.lists_identifiers and (measured := committee_measure_evidence(self.retriever, filters, named[0])):
             kind, evidence = "measures", measured
@@ -231,10 +235,11 @@ class RagPipeline:
                 frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
             if evidence and qplan.numeric:
                 frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type)
-        frame.count = len(evidence) if kind in ("aggregate", "missing", "measures") else None
+        if kind in ("aggregate", "missing", "measures"):
+            frame.count = len(evidence)
         timings["rerank"] = time.perf_counter() - t0
 
-        if kind in ("aggregate", "compare", "missing", "measures") and evidence:
+        if kind in ("aggregate", "compare", "missing", "measures", "replied") and evidence:
             # What the answer was built from is what was retrieved: each committee's passage,
             # then the committees' other passages that say the same.
             first = [ev.passage for ev in evidence]

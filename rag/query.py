@@ -58,6 +58,8 @@ class QueryPlan:
     #: The committees a follow-up points back to ("Vilka av dem …?"): those the previous
     #: answer named. A list question then chooses among them.
     within: list[str] = field(default_factory=list)
+    #: Committees a list question leaves out ("utöver stadsbyggnadskontoret", "which *other* …").
+    excluded: list[str] = field(default_factory=list)
     answer_type: dict[str, float] = field(default_factory=lambda: {"other": 1.0})
 
     @property
@@ -70,7 +72,12 @@ class QueryPlan:
 
     @property
     def counting(self) -> bool:
-        return self.kind in ("count", "count_missing")
+        return self.kind in ("count", "count_missing", "count_replied")
+
+    @property
+    def replies_counted(self) -> bool:
+        """"How many committees replied?": a count from the compilation's structure."""
+        return self.kind == "count_replied"
 
     @property
     def yes_no(self) -> bool:
@@ -114,12 +121,35 @@ def standalone(question: str, history: list[ChatTurn]) -> str:
 
 def referents(question: str, history: Sequence[ChatTurn], names: Iterable[str]) -> list[str]:
     """The committees a question's pronoun points back to ("Vilka av dem …?", "Do either of
-    them …?"): those the previous answer named in its own words. Names inside its quotations
+    them …?", "Vilka andra …?"): those the previous answer named in its own words. Names inside its quotations
     are the documents' words, not what the answer said."""
-    if not _ANAPHOR.search(question):
+    if not (_ANAPHOR.search(question) or _OTHER.search(fold(question))):
         return []
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     return names_in(_QUOTED.sub(" ", answer), names)
+
+
+def excepted(question: str, names: Iterable[str]) -> list[str]:
+    """Committees the question names only to leave them out ("Vilka fackförvaltningar, utöver
+    stadsbyggnadskontoret, …", "besides Norrmalm"): a name right after an excepting
+    preposition."""
+    folded = fold(question)
+    ends = {m.end() for m in _EXCEPT.finditer(folded)}
+    out = []
+    for start, end, name in _name_spans(question, names):
+        # Right after the preposition ("utöver stadsbyggnadskontoret", "besides the …"), or
+        # after a name already left out and a conjunction ("förutom Norrmalm och Farsta").
+        if any(_LEAD_IN.fullmatch(folded[e:start]) for e in ends):
+            out.append(name)
+            ends.add(end)
+    return out
+
+
+#: Prepositions that leave out what follows them (in :func:`fold`-ed text), both languages.
+_EXCEPT = re.compile(r"(?<![\w-])(utover|forutom|utom|bortsett fran|fransett|andra an|apart from|besides|except|other than)(?![\w-])")
+_LEAD_IN = re.compile(r"\s*(the\s+|sjalva\s+|,\s*|(och|and|or|eller|samt)\s+)?")
+#: "Which *other* district …?" after a list: the committees pointed back to are left out.
+_OTHER = re.compile(r"(?<![\w-])(andra|annan|annat|ovriga|other|others|else)(?![\w-])")
 
 
 #: A quotation in an answer (the extractive answers quote with ”…”, people with "…" or «…»).
@@ -316,6 +346,9 @@ def plan(
             if kind in COMMITTEE_KINDS and len(own) == 1:
                 kind = "fact"
     within = referents(current, history or [], names) if follow_up and kind in COMMITTEE_KINDS else []
+    excluded = excepted(current, own) if kind in COMMITTEE_KINDS else []
+    if within and _OTHER.search(fold(current)):
+        excluded, within = [*excluded, *within], []
     if within and embed is not None:
         # "Vilka av dem vill …?" chooses among the committees of the previous answer by this
         # message's condition alone; the previous question's condition they all met.
@@ -334,5 +367,6 @@ def plan(
         resolved=resolved,
         follow_up=follow_up,
         within=within,
+        excluded=excluded,
         answer_type=answer_type,
     ), qvec

@@ -368,6 +368,20 @@ class Snapshot:
         named.sort(key=lambda x: int(x[1][0]))
         return dict(named)
 
+    def compilations(self, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Documents that gather several committees' replies (a remiss compilation), each
+        with its rows: where "how many committees replied?" is counted."""
+        c = self.cols
+        ok = c.codes["committee"] >= 0
+        if mask is not None:
+            ok &= mask
+        out = {}
+        for d in np.unique(c.codes["doc_id"][ok]):
+            rows = np.flatnonzero(ok & (c.codes["doc_id"] == d))
+            if len(np.unique(c.codes["committee"][rows])) >= 2:
+                out[c.labels["doc_id"][int(d)]] = rows
+        return out
+
     def committee_names(self, mask: np.ndarray | None = None) -> set[str]:
         codes = self.cols.codes["committee"] if mask is None else self.cols.codes["committee"][mask]
         return {self.cols.labels["committee"][int(x)] for x in np.unique(codes) if x >= 0}

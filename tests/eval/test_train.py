@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from eval.bank import VALIDATION_COMMITTEES, load
-from eval.gold import load_gold
+from eval.gold import GoldItem, load_gold
 from eval.train import (
     BANK,
     answer_type_label,
@@ -79,6 +79,19 @@ def test_labels_come_from_the_gold_items_alone() -> None:
     assert {"fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing"} <= kinds
     assert all(kind_label(i, missing) is None for i in items.values() if i.type == "unanswerable")
     assert {answer_type_label(i) for i in items.values()} >= {"date", "count", "other"}
+
+
+def test_a_count_of_replies_is_told_from_a_count_of_missing_replies_by_its_number() -> None:
+    """Both rest on the missing-reply notes; the number asked for says which is counted."""
+    missing = missing_reply_sections()
+    notes = [{"doc": "004_e3f287d953d70608.txt", "section": s, "quote": f"{s} Skrivelse saknas."} for s in sorted(missing)]
+
+    def item(question: str, number: str) -> GoldItem:
+        return GoldItem.model_validate({"id": "x", "question": question, "lang": "sv", "type": "numeric", "answer": number,
+                                   "must_mention": [number], "evidence": notes, "split": "train"})
+
+    assert kind_label(item("Hur många nämnder saknar svar?", str(len(missing))), missing) == "count_missing"
+    assert kind_label(item("Hur många nämnder har svarat?", "21"), missing) == "count_replied"
 
 
 def test_every_bank_question_has_one_answer_type_label(tmp_path: Path) -> None:

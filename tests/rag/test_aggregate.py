@@ -47,6 +47,30 @@ def test_which_of_them_chooses_among_the_committees_of_the_previous_answer(pipel
     answer = pipeline.ask("Och vilka av dem vill att facilitatorer samordnas centralt?", history)
     assert answer.strategy == "aggregate"
     assert {c.committee for c in answer.citations} == {"Norrmalm"}
+    # "Which *other* …" leaves them out instead.
+    other, _ = pipeline.understand("Och vilka andra vill att facilitatorer samordnas centralt?", history)
+    assert (other.within, other.excluded) == ([], ["Bromma", "Norrmalm"])
+    answer = pipeline.ask("Och vilka andra vill att facilitatorer samordnas centralt?", history)
+    assert "Norrmalm" not in {c.committee for c in answer.citations}
+    assert {"Hässelby-Vällingby", "Södermalm"} & {c.committee for c in answer.citations}
     # Without the pointing back, the question is about every committee again.
     alone = pipeline.ask("Vilka nämnder vill att facilitatorer samordnas centralt?", history)
     assert {"Hässelby-Vällingby", "Norrmalm", "Södermalm"} <= {c.committee for c in alone.citations}
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "missing"),
+    [
+        # The compilation lists 31 committees, ten of them with a missing-reply note.
+        ("Hur många nämnder har svarat?", "21 nämnder av 31 har svarat.", 10),
+        ("How many committees sent in a reply to the commission?", "21 committees of 31 replied.", 10),
+        ("Hur många av stadsdelsnämnderna har lämnat ett yttrande?", "Tolv (12) nämnder av 14 har svarat.", 2),
+    ],
+)
+def test_how_many_replied_is_counted_from_the_compilation(pipeline, question: str, lead: str, missing: int) -> None:  # type: ignore[no-untyped-def]
+    answer = pipeline.ask(question)
+    assert answer.strategy == "replied"
+    assert answer.answer.splitlines()[0] == lead
+    # The difference is shown, not asserted: each missing reply is cited.
+    assert len(answer.citations) == missing
+    assert all("saknas" in c.text for c in answer.citations)

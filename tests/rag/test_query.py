@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query import detect_language, focus, mask_names, name_candidates, names_in, referents, standalone
+from rag.query import detect_language, excepted, focus, mask_names, name_candidates, names_in, referents, standalone
 from rag.types import ChatTurn
 
 
@@ -120,6 +120,15 @@ def test_a_pronoun_points_back_to_the_committees_the_previous_answer_named() -> 
     # A question that does not point back chooses among every committee; so does one with no answer before it.
     assert referents("Vilka nämnder vill ha fler lokaler?", history, names) == []
     assert referents("Vilka av dem vill ha fler lokaler?", history[:1], names) == []
+
+
+def test_a_list_question_leaves_out_the_committees_it_excepts() -> None:
+    names = ["Norrmalm", "Skärholmen", "Stadsbyggnadskontoret"]
+    assert excepted("Vilka fackförvaltningar, utöver stadsbyggnadskontoret, nämner KTH?", names) == ["Stadsbyggnadskontoret"]
+    assert excepted("Which committees besides Norrmalm want facilitators?", names) == ["Norrmalm"]
+    assert excepted("Vilka nämnder förutom Norrmalm och Skärholmen vill ha lotsar?", names) == ["Norrmalm", "Skärholmen"]
+    # A name that is what the question is about is kept.
+    assert excepted("Vilka nämnder nämner Fokus Skärholmen?", names) == []
 
 
 def test_a_follow_up_naming_one_committee_is_about_that_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
