@@ -193,9 +193,9 @@ def aggregate_evidence(
     candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
     if not candidates:
         return []
-    # "Vilka av dem …?" chooses among the committees the previous answer named ("which other
-    # …?" and "utöver X" leave them out). Their
-    # features stay relative to every committee's, as the membership model learnt them.
+    # "Vilka av dem …?" chooses among the committees the previous answer named; "which other
+    # …?" and "utöver X" leave committees out. The features stay relative to every
+    # committee's, as the membership model learnt them.
     among = np.array([(not qplan.within or c.committee in qplan.within) and c.committee not in qplan.excluded for c in candidates])
     if not among.any():
         among[:] = True
@@ -235,11 +235,15 @@ def named_committee_evidence(
 
 def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan) -> list[Evidence]:
     snap = retriever.snapshot()
+    return _missing_notes(snap, snap.committee_rows(qplan.group_hint, snap.mask(filters), replies=False))
+
+
+def _missing_notes(snap: Snapshot, missing: dict[str, np.ndarray]) -> list[Evidence]:
+    """Each committee's missing-reply note, quoted without its heading."""
     out = []
-    for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters), replies=False).items():
+    for committee, rows in missing.items():
         p = snap.passage(int(rows[0]), 1.0)
-        body = p.text.split("\n", 1)[-1].strip() or p.text
-        out.append(Evidence(p, [body], label=committee))
+        out.append(Evidence(p, [p.text.split("\n", 1)[-1].strip() or p.text], label=committee))
     return out
 
 
@@ -271,14 +275,11 @@ def reply_count_evidence(
     missing = snap.committee_rows(qplan.group_hint, within, replies=False)
     if not replied and not missing:
         return None
-    shown = missing or replied
-    evidence = []
-    for committee, rows in shown.items():
-        p = snap.passage(int(rows[0]), 1.0)
-        body = p.text.split("\n", 1)[-1].strip() or p.text  # the note without its heading
-        if not missing:  # each reply shown by its opening sentence
-            body = (passage_sentences(p.text, str(p.meta.get("section_path", ""))) or [body])[0]
-        evidence.append(Evidence(p, [body], label=committee))
+    evidence = _missing_notes(snap, missing)
+    if not missing:  # every reply, each shown by its opening sentence
+        for committee, rows in replied.items():
+            p = snap.passage(int(rows[0]), 1.0)
+            evidence.append(Evidence(p, passage_sentences(p.text, str(p.meta.get("section_path", "")))[:1] or [p.text], label=committee))
     return ReplyCount(len(replied), len(replied) + len(missing), evidence)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS
 from rag.features import answer_types_in, is_measure
 from rag.types import Passage
 
@@ -213,7 +214,7 @@ class ExtractiveComposer:
             if kind != "compare":
                 # A list answer opens with how many and which, then quotes each.
                 names = [ev.label or ev.passage.committee for ev in evidence]
-                counting = frame.kind in ("count", "count_missing", "count_replied")
+                counting = frame.kind in COMMITTEE_KINDS & NUMBER_KINDS
                 lines = [f"{count_phrase(len(names), language, digits=counting)}: {name_list(names, language)}.", head]
             for n, ev in enumerate(evidence, start=1):
                 quote = " ".join(ev.sentences)

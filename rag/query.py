@@ -71,10 +71,6 @@ class QueryPlan:
         return self.kind in ("missing", "count_missing")
 
     @property
-    def counting(self) -> bool:
-        return self.kind in ("count", "count_missing", "count_replied")
-
-    @property
     def replies_counted(self) -> bool:
         """"How many committees replied?": a count from the compilation's structure."""
         return self.kind == "count_replied"
@@ -120,9 +116,9 @@ def standalone(question: str, history: list[ChatTurn]) -> str:
 
 
 def referents(question: str, history: Sequence[ChatTurn], names: Iterable[str]) -> list[str]:
-    """The committees a question's pronoun points back to ("Vilka av dem …?", "Do either of
-    them …?", "Vilka andra …?"): those the previous answer named in its own words. Names inside its quotations
-    are the documents' words, not what the answer said."""
+    """The committees a question points back to ("Vilka av dem …?", "Do either of them …?",
+    "Vilka andra …?"): those the previous answer named in its own words. Names inside its
+    quotations are the documents' words, not what the answer said."""
     if not (_ANAPHOR.search(question) or _OTHER.search(fold(question))):
         return []
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
