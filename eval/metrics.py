@@ -73,7 +73,7 @@ def committee_mentions(text: str, vocabulary: Iterable[str]) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
-def _names_match(gold: str, named: str) -> bool:
+def names_match(gold: str, named: str) -> bool:
     """A gold name matches a named committee if equal or a prefix ("Idrott" → "Idrottförvaltningen")."""
     return named.startswith(gold)
 
@@ -88,12 +88,12 @@ def list_f1(item: GoldItem, answer_text: str, vocabulary: Iterable[str]) -> floa
     gold = [normalise(m) for m in item.must_mention]
     allowed = [normalise(m) for m in item.may_mention]
     named = committee_mentions(answer_text, [*vocabulary, *item.must_mention, *item.may_mention])
-    hits = [n for n in named if any(_names_match(g, n) for g in gold)]
-    judged = [n for n in named if n in hits or not any(_names_match(a, n) for a in allowed)]
+    hits = [n for n in named if any(names_match(g, n) for g in gold)]
+    judged = [n for n in named if n in hits or not any(names_match(a, n) for a in allowed)]
     if not hits:
         return 0.0
     precision = len(hits) / len(judged)
-    recall = sum(any(_names_match(g, n) for n in named) for g in gold) / len(gold)
+    recall = sum(any(names_match(g, n) for n in named) for g in gold) / len(gold)
     return 2 * precision * recall / (precision + recall)
 
 

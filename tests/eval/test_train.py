@@ -18,6 +18,7 @@ from eval.train import (
     load_answer_types,
     load_typed_questions,
     missing_reply_sections,
+    names_committee,
     train,
 )
 from eval.train_stance import STANCE_GOLD
@@ -79,6 +80,21 @@ def test_labels_come_from_the_gold_items_alone() -> None:
     assert {"fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing"} <= kinds
     assert all(kind_label(i, missing) is None for i in items.values() if i.type == "unanswerable")
     assert {answer_type_label(i) for i in items.values()} >= {"date", "count", "other"}
+
+
+def test_a_member_is_labelled_as_list_f1_reads_the_mentions() -> None:
+    """The bank names specialist administrations by their stem ("Idrott", "Exploatering");
+    the membership labels must read them as the metric does, or they teach that such
+    committees are never members."""
+    assert names_committee(["Idrott", "Skärholmen"], "Idrottförvaltningen")
+    assert names_committee(["Idrott", "Skärholmen"], "Skärholmen")
+    assert names_committee(["exploatering"], "Exploateringskontoret")
+    assert not names_committee(["Idrott", "Skärholmen"], "Kulturförvaltningen")
+    assert not names_committee(["Hässelby-Vällingby"], "Hässelby")
+    assert not names_committee([], "Norrmalm")
+    items = [i for i in load_gold(BANK) if i.split == "train" and i.type == "list"]
+    stems = [m for i in items for m in i.must_mention if m in ("Idrott", "Exploatering", "Miljö", "Trafik", "Arbetsmarknad")]
+    assert stems, "the bank's lists name specialist administrations by stem"
 
 
 def test_a_count_of_replies_is_told_from_a_count_of_missing_replies_by_its_number() -> None:
