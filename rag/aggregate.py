@@ -72,6 +72,10 @@ class Window:
     sim: float = 0.0  # e5 similarity of the best sentence to the question
     max_sim: float = 0.0  # the committee's most similar sentence
     best: int = -1  # the best sentence's index among the passage's sentences
+    # The same two similarities to the question's condition alone (no "which committees"):
+    # the frame pulls every committee's text alike, the condition tells them apart.
+    condition_sim: float = 0.0
+    condition_max_sim: float = 0.0
 
 
 #: Scores the sentences of one passage: (passage, sentences, coverage scores, e5 similarities,
@@ -87,9 +91,11 @@ def _best_window(
     k: int,
     qvec: np.ndarray | None = None,
     scorer: SentenceScorer | None = None,
+    condition: np.ndarray | None = None,
 ) -> Window | None:
     """The committee's best window among its top-k chunks: centred on the sentence the
-    ranker (``scorer``) scores highest, or the best-covering one without a ranker."""
+    ranker (``scorer``) scores highest, or the best-covering one without a ranker.
+    ``condition`` is the embedding of the question's condition alone, read as a feature."""
     arr = np.array(rows)
     hits = []
     for rank, i in enumerate(arr[np.argsort(-combined[arr])[:k]]):
@@ -103,14 +109,17 @@ def _best_window(
         sims = snap.sentence_similarities(p, len(sents), qvec) if qvec is not None else np.zeros(len(sents))
         scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)
         j = int(np.argmax(scores))
+        csims = snap.sentence_similarities(p, len(sents), condition) if condition is not None else sims
         quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]), float(sims.max()), j))
+        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]),
+                     float(sims.max()), j, float(csims[j]), float(csims.max())))
     if not hits:
         return None
     hits.sort(key=lambda h: -h[0])
-    _, cov, p, quote, own, score, sim, _, best = hits[0]
+    _, cov, p, quote, own, score, sim, _, best, csim, _ = hits[0]
     max_sim = max(h[7] for h in hits)
-    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim, best)
+    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim, best,
+                  csim, max(h[10] for h in hits))
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
@@ -148,11 +157,14 @@ def committee_candidates(
     # A committee left out ("utöver stadsbyggnadskontoret") is not part of the condition.
     question = without_frame(without_names(qplan.text, qplan.excluded))
     terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
+    # e5 reads the condition alone better than the whole question: on the train lists, the
+    # committees' best sentence similarity ranks members at AUC 0.90 against 0.88.
+    condition = retriever.embed_query(question) if question.strip() else qvec
     asked = measures(qplan.text)
     want = {a[:6] for a in anchors(terms)}
     raw: list[tuple[str, Window, dict[str, float]]] = []
     for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters)).items():
-        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer)
+        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer, condition)
         if not hit:
             continue
         window_text = " ".join(hit.quote)
@@ -174,6 +186,8 @@ def committee_candidates(
             "uncovered_share": uncovered_share,
             "sim": hit.sim,
             "max_sim": hit.max_sim,
+            "condition_sim": hit.condition_sim,
+            "condition_max_sim": hit.condition_max_sim,
         }))
     rows_f = member_rows([f for _, _, f in raw])
     return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights) or bool(raw_tokens(question))

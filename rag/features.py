@@ -269,6 +269,9 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     simtop = max(w["sim"] for w in windows)
     msim = np.array([w["max_sim"] for w in windows])
     msstd = msim.std() or 1.0
+    csim = np.array([w.get("condition_sim", w["sim"]) for w in windows])
+    cmax = np.array([w.get("condition_max_sim", w["max_sim"]) for w in windows])
+    cmstd = cmax.std() or 1.0
     rows = []
     for i, w in enumerate(windows):
         rows.append({
@@ -295,6 +298,9 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
             "sim_gap": simtop - w["sim"],
             "max_sim_z": (w["max_sim"] - msim.mean()) / msstd,
             "max_sim_gap": msim.max() - w["max_sim"],
+            "condition_sim_gap": csim.max() - csim[i],
+            "condition_max_z": (cmax[i] - cmax.mean()) / cmstd,
+            "condition_max_gap": cmax.max() - cmax[i],
         })
     return rows
 

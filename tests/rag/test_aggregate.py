@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.aggregate import committee_candidates
+from rag.evidence import passage_sentences, without_frame
 from rag.types import ChatTurn
 
 
@@ -23,6 +24,27 @@ def test_a_condition_is_recognised_in_either_language(pipeline, question: str, c
     candidates, has_condition = committee_candidates(pipeline.retriever, qplan, qvec, None)
     assert candidates
     assert has_condition is condition
+
+
+def test_the_condition_alone_is_compared_with_each_committees_sentences(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Membership reads how near each committee's sentences come to the condition without the
+    frame ("Vilka nämnder …"), which would pull every committee's text alike."""
+    qplan, qvec = pipeline.understand("Vilka nämnder vill att facilitatorer samordnas centralt?", None)
+    candidates, _ = committee_candidates(pipeline.retriever, qplan, qvec, None)
+    by_name = {c.committee: c for c in candidates}
+    condition = pipeline.retriever.embed_query(without_frame("Vilka nämnder vill att facilitatorer samordnas centralt?"))
+    snap = pipeline.retriever.snapshot()
+    window = by_name["Norrmalm"].window
+    n = len(passage_sentences(window.passage.text, str(window.passage.meta.get("section_path", ""))))
+    assert window.condition_sim == pytest.approx(float(snap.sentence_similarities(window.passage, n, condition)[window.best]), abs=1e-5)
+    assert window.condition_sim != pytest.approx(window.sim, abs=1e-4)
+    assert window.condition_max_sim >= window.condition_sim
+    gaps = {name: c.features["condition_max_gap"] for name, c in by_name.items()}
+    assert min(gaps.values()) == 0.0
+    members = ("Hässelby-Vällingby", "Norrmalm", "Södermalm")
+    others = sorted(g for name, g in gaps.items() if name not in members)
+    # The three committees that ask for it are nearer the condition than most others.
+    assert all(gaps[m] <= others[len(others) // 2] for m in members)
 
 
 def test_an_english_condition_does_not_list_every_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
