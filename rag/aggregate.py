@@ -95,9 +95,10 @@ def _best_window(
 ) -> Window | None:
     """The committee's best window among its top-k chunks: centred on the sentence the
     ranker (``scorer``) scores highest, or the best-covering one without a ranker.
-    ``condition`` is the embedding of the question's condition alone, read as a feature."""
+    ``condition`` is the embedding of the question's condition alone, read as a feature
+    (without it, the question's own similarities stand in)."""
     arr = np.array(rows)
-    hits = []
+    hits: list[tuple[float, Window]] = []
     for rank, i in enumerate(arr[np.argsort(-combined[arr])[:k]]):
         p = snap.passage(int(i), float(combined[i]))
         sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
@@ -111,15 +112,22 @@ def _best_window(
         j = int(np.argmax(scores))
         csims = snap.sentence_similarities(p, len(sents), condition) if condition is not None else sims
         quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
-        hits.append((float(scores[j]) + 0.01 * float(combined[i]), ws[j], p, quote, sc.own[j], float(scores[j]), float(sims[j]),
-                     float(sims.max()), j, float(csims[j]), float(csims.max())))
+        window = Window(
+            coverage=ws[j], passage=p, quote=quote, alternates=[], own=sc.own[j], score=float(scores[j]),
+            sim=float(sims[j]), max_sim=float(sims.max()), best=j, condition_sim=float(csims[j]),
+            condition_max_sim=float(csims.max()),
+        )
+        hits.append((float(scores[j]) + 0.01 * float(combined[i]), window))
     if not hits:
         return None
     hits.sort(key=lambda h: -h[0])
-    _, cov, p, quote, own, score, sim, _, best, csim, _ = hits[0]
-    max_sim = max(h[7] for h in hits)
-    return Window(cov, p, quote, [h[2] for h in hits[1:] if h[1] >= 0.8 * cov > 0], own, score, sim, max_sim, best,
-                  csim, max(h[10] for h in hits))
+    best = hits[0][1]
+    # The committee's window is its best chunk's; its "most similar sentence" is over all
+    # its chunks read, and chunks that cover nearly as well are its alternates.
+    best.max_sim = max(w.max_sim for _, w in hits)
+    best.condition_max_sim = max(w.condition_max_sim for _, w in hits)
+    best.alternates = [w.passage for _, w in hits[1:] if w.coverage >= 0.8 * best.coverage > 0]
+    return best
 
 
 def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
@@ -159,16 +167,16 @@ def committee_candidates(
     terms = sharpen(with_name_phrases(snap.lexical, query_terms(snap.lexical, question, qplan.language), question))
     # e5 reads the condition alone better than the whole question: on the train lists, the
     # committees' best sentence similarity ranks members at AUC 0.90 against 0.88.
-    condition = retriever.embed_query(question) if question.strip() else qvec
+    cvec = retriever.embed_query(question) if question.strip() else None
     asked = measures(qplan.text)
     want = {a[:6] for a in anchors(terms)}
     raw: list[tuple[str, Window, dict[str, float]]] = []
     for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters)).items():
-        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer, condition)
+        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer, cvec)
         if not hit:
             continue
         window_text = " ".join(hit.quote)
-        stems = {t[:6] for t in snap.lexical._analyse(raw_tokens(window_text))}  # noqa: SLF001
+        stems = {t[:6] for t in snap.lexical.analyse(raw_tokens(window_text))}
         # A member meets every part of the condition: how much of the question, and how rare
         # a part of it, its window leaves out ("facilitatorer" but not "centralt").
         uncovered_max, uncovered_share = terms.uncovered(stems_of(snap.lexical, window_text + " " + hit.passage.committee))

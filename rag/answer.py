@@ -156,7 +156,7 @@ def typed_value(sentences: list[str], terms: Any, lexical: Any, wanted: dict[str
     anchors: list[int] = []
     if terms is not None and getattr(terms, "weights", None):
         for m in re.finditer(r"\w+", text):
-            stems = set(lexical._analyse([m.group(0).lower()]))  # noqa: SLF001
+            stems = set(lexical.analyse([m.group(0).lower()]))
             if terms.matched(stems):
                 anchors.append(m.start())
     if not anchors:

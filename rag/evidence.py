@@ -163,7 +163,7 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
         nonlocal missing
         if language == "en" and len(tok) < 5 and not tok[0].isdigit() and tok not in names:
             return  # short English words meet Swedish false friends ("part", "work", "barn")
-        terms = [t for t in index._analyse([tok]) if t in index.term_index]  # noqa: SLF001
+        terms = [t for t in index.analyse([tok]) if t in index.term_index]
         if not terms and language == "en":
             cognates = _cognates(index, tok)
             if cognates:
@@ -190,8 +190,8 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
 def stems_of(index: BM25Index, text: str) -> set[str]:
     """A text's stems plus bigrams of consecutive word stems ("fokus_skärholm"), so that
     names of several words can be matched as phrases."""
-    words = [stem_word for stem_word in (index._analyse([t])[0] for t in raw_tokens(text))]  # noqa: SLF001
-    out = set(index._analyse(raw_tokens(text)))  # noqa: SLF001
+    words = [stem_word for stem_word in (index.analyse([t])[0] for t in raw_tokens(text))]
+    out = set(index.analyse(raw_tokens(text)))
     out.update(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
     return out
 
@@ -208,7 +208,7 @@ def with_name_phrases(index: BM25Index, terms: QueryTerms, question: str) -> Que
     """
     weights = dict(terms.weights)
     for m in _NAME_PHRASE.finditer(question):
-        stems = [index._analyse([w])[0] for w in raw_tokens(m.group(1))]  # noqa: SLF001
+        stems = [index.analyse([w])[0] for w in raw_tokens(m.group(1))]
         for a, b in zip(stems, stems[1:], strict=False):
             if a in weights and b in weights:
                 weights[f"{a}_{b}"] = 2 * (weights[a] + weights[b])
@@ -245,7 +245,7 @@ def covers_anchor(index: BM25Index, terms: QueryTerms, texts: list[str]) -> bool
     want = {a[:6] for a in anchors(terms)}
     if not want:
         return True
-    have = {t[:6] for text in texts for t in index._analyse(raw_tokens(text))}  # noqa: SLF001
+    have = {t[:6] for text in texts for t in index.analyse(raw_tokens(text))}
     return bool(want & have)
 
 

@@ -253,7 +253,9 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
 
     ``windows`` hold each committee's absolute figures: ``cov`` (sharpened coverage of its
     best window), ``own`` (of its best sentence alone), ``dense`` (its best chunk's
-    similarity), ``lexical`` (its best BM25 score), ``anchor``, ``measure_hit``, ``measure_asked``.
+    similarity), ``lexical`` (its best BM25 score), ``anchor``, ``measure_hit``, ``measure_asked``,
+    and the best and highest sentence similarities to the question (``sim``, ``max_sim``) and
+    to its condition alone (``condition_sim``, ``condition_max_sim``).
     """
     if not windows:
         return []
@@ -269,8 +271,8 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     simtop = max(w["sim"] for w in windows)
     msim = np.array([w["max_sim"] for w in windows])
     msstd = msim.std() or 1.0
-    csim = np.array([w.get("condition_sim", w["sim"]) for w in windows])
-    cmax = np.array([w.get("condition_max_sim", w["max_sim"]) for w in windows])
+    csim = np.array([w["condition_sim"] for w in windows])
+    cmax = np.array([w["condition_max_sim"] for w in windows])
     cmstd = cmax.std() or 1.0
     rows = []
     for i, w in enumerate(windows):

@@ -209,11 +209,12 @@ class BM25Index:
             i += 1
         return out
 
-    def _analyse(self, tokens: Sequence[str]) -> list[str]:
+    def analyse(self, tokens: Sequence[str]) -> list[str]:
+        """The index's terms for raw tokens: stemmed and decompounded as the texts were."""
         return self.analyzer.analyse(tokens)
 
     def query_terms(self, query: str) -> list[str]:
-        return [t for t in dict.fromkeys(self._analyse(raw_tokens(query))) if t in self.term_index]
+        return [t for t in dict.fromkeys(self.analyse(raw_tokens(query))) if t in self.term_index]
 
     def scores(self, query: str) -> np.ndarray:
         terms = self.query_terms(query)

@@ -39,7 +39,7 @@ class Verified:
 
 
 def _content(index: BM25Index, text: str) -> set[str]:
-    return set(index._analyse(raw_tokens(text)))  # noqa: SLF001
+    return set(index.analyse(raw_tokens(text)))
 
 
 def verify_claims(
