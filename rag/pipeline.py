@@ -105,6 +105,11 @@ def _summary_start(p: Passage, sents: list[str]) -> int | None:
     return None
 
 
+def _same_text(a: Passage, b: Passage) -> bool:
+    """Both passages belong to the same reply (or the same single-committee document)."""
+    return a.meta.get("source") == b.meta.get("source") and a.committee == b.committee
+
+
 def context_of(p: Passage) -> str:
     """Who speaks and under which heading: counts as nearby context for every sentence."""
     return f"{p.committee} {p.meta.get('section_path', '')}"
@@ -556,6 +561,9 @@ class RagPipeline:
             return [Evidence(top.passage, self._summary_quote(top))]
         if not stretch:
             return [Evidence(top.passage, self._quote(top))]
+        if qplan.summarise:
+            # A summary is of one text: the reply or the document the best passage belongs to.
+            ranked = [g for g in ranked if _same_text(g[0].passage, top.passage)]
         evidence = []
         for group in ranked[: self.policy.max_evidence_summary]:
             best = group[0]

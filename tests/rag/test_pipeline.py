@@ -152,3 +152,14 @@ def test_a_summary_of_a_reply_quotes_its_central_passages_in_document_order(pipe
     starts = [c.char_start for c in answer.citations]
     assert starts == sorted(starts)
     assert_grounded(answer)
+
+
+def test_a_summary_cites_the_one_text_it_summarises(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A summary is of one reply or one document: the passages it quotes all belong to the text
+    of its best passage, not to another document that shares a word ("förskolor")."""
+    answer = pipeline.ask("Sammanfatta vad handlingsprogrammet säger om förskolorna.")
+    assert not answer.refused
+    assert len(answer.citations) >= 2
+    assert {(c.source, c.committee) for c in answer.citations} == {(answer.citations[0].source, "Hässelby-Vällingby")}
+    assert answer.citations[0].source.startswith("001_")  # the action programme
+    assert_grounded(answer)
