@@ -229,8 +229,12 @@ class ExtractiveComposer:
         else:
             parts.append("The documents say (quoted in Swedish):" if en else "Enligt dokumenten:")
         for n, ev in enumerate(evidence, start=1):
+            # A quote says whose text it is: "Nej. Kungsholmen: ”Skrivelse saknas.”" answers
+            # whether Kungsholmen replied; the bare quote would not say whose reply is missing.
+            # Except one quote that lists the items asked for ("which housing companies …"):
+            # there a committee's name would read as one more item of the list.
             who = ev.passage.committee
-            prefix = f"{who}: " if who and len(evidence) > 1 else ""
+            prefix = f"{who}: " if who and (len(evidence) > 1 or frame.kind != "items") else ""
             parts.append(f"{prefix}”{' '.join(ev.sentences)}” [{n}]")
         return "\n\n".join(parts)
 

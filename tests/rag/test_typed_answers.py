@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from rag.answer import count_phrase, name_list, typed_value, value_type
+from rag.answer import Evidence, ExtractiveComposer, Frame, count_phrase, name_list, typed_value, value_type
+from rag.types import Passage
 
 
 def _quoted(answer) -> str:  # type: ignore[no-untyped-def]
@@ -70,3 +71,24 @@ def test_the_lead_value_is_of_the_type_the_question_wants() -> None:
     assert value_type("dnr 332-2210/2010") == value_type("2010:29") == value_type("6.2") == "identifier"
     assert value_type("2016") == value_type("2011-03-14") == "date"
     assert value_type("5 miljoner kronor") == "amount"
+
+
+def test_a_quote_says_whose_text_it_is(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """"Has Kungsholmen replied?" — "Nej" and a bare ”Skrivelse saknas.” would not say whose
+    reply is missing: the quote is attributed to its committee."""
+    answer = pipeline.ask("Har Kungsholmens stadsdelsnämnd svarat på kommissionens rapporter?")
+    assert answer.answer.startswith("Nej"), answer.answer
+    assert "Kungsholmen: ”" in answer.answer
+    assert {c.committee for c in answer.citations} == {"Kungsholmen"}
+
+
+def test_one_quote_listing_the_items_asked_for_names_no_committee_beside_them() -> None:
+    """Asked which housing companies, a committee's name before the quote would read as one
+    more item of the list; a fact or a verdict names it."""
+    passage = Passage("c1", "Stockholmshem och Familjebostäder deltar.", {"committee": "Hässelby-Vällingby"})
+    evidence = [Evidence(passage, ["Stockholmshem och Familjebostäder deltar."])]
+    composer = ExtractiveComposer()
+    items = composer.compose("Vilka bostadsbolag deltar?", "sv", evidence, "direct", Frame(kind="items"))
+    fact = composer.compose("Vem deltar?", "sv", evidence, "direct", Frame(kind="fact"))
+    assert "Hässelby-Vällingby" not in items and "”Stockholmshem och Familjebostäder deltar.” [1]" in items
+    assert "Hässelby-Vällingby: ”Stockholmshem och Familjebostäder deltar.” [1]" in fact
