@@ -1,11 +1,12 @@
 """Committee-aware strategies: consult every committee's reply, not a global top-k.
 
 - ``aggregate_evidence`` ("which committees …"): each committee's best sentence window for
-  the question is found among its own chunks; a committee is listed when that window covers
-  the question's terms nearly as well as the best committee's does (and well in absolute
-  terms). Each listed committee cites its own passage.
+  the question is found among its own chunks (the learned sentence ranker); the learned
+  membership model decides which committees that window shows meet the condition. Each
+  listed committee cites its own passage.
 - ``named_committee_evidence`` ("what do Norrmalm and Södermalm say …"): the best window of
-  each committee the question names.
+  each committee the question names, whatever its share of the question's words (an English
+  question shares few with the Swedish text).
 - ``missing_reply_evidence`` ("which committees did not reply?"): replies flagged at ingest.
 - ``reply_count_evidence`` ("how many committees replied?"): the compilation's committees,
   with and without a reply.
@@ -44,7 +45,6 @@ from rag.types import Filters, Passage
 @dataclass
 class AggregatePolicy:
     candidates_per_committee: int = 4
-    min_coverage: float = 0.3  # a named committee's window must cover half this share
     dense_weight: float = 0.5
 
 
@@ -250,7 +250,7 @@ def named_committee_evidence(
         if name not in rows:
             continue
         hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, qvec, scorer)
-        if hit and hit.coverage >= pol.min_coverage * 0.5:
+        if hit:
             out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out
 

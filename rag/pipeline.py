@@ -422,9 +422,9 @@ class RagPipeline:
             return qplan.own_committees or qplan.resolved
         snap = self.retriever.snapshot()
         named = named_committees(qplan.text, snap, filters)
-        if qplan.resolved and not named:
+        if qplan.resolved:
             visible = snap.committee_names(snap.mask(filters))
-            return [n for n in qplan.resolved if n in visible]
+            return [*named, *(n for n in qplan.resolved if n in visible and n not in named)]
         return named
 
     @staticmethod

@@ -350,8 +350,11 @@ def plan(
         # message's condition alone; the previous question's condition they all met.
         text, qvec = current, embed(current)
     resolved: list[str] = []
-    if decisions is not None and embed is not None and not own and kind not in COMMITTEE_KINDS:
-        resolved = resolve_names(current, names, embed, decisions)
+    # A comparison wants two committees or more: one named by its name and one in other words
+    # ("Compare what Norrmalm and the sports administration say …") is resolved too.
+    wants_more = kind == "compare" and len(own) < 2
+    if decisions is not None and embed is not None and (not own or wants_more) and kind not in COMMITTEE_KINDS:
+        resolved = [n for n in resolve_names(current, names, embed, decisions) if n not in own]
     return QueryPlan(
         text=text,
         original=question,

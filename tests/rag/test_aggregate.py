@@ -96,3 +96,19 @@ def test_how_many_replied_is_counted_from_the_compilation(pipeline, question: st
     # The difference is shown, not asserted: each missing reply is cited.
     assert len(answer.citations) == missing
     assert all("saknas" in c.text for c in answer.citations)
+
+
+def test_a_comparison_names_one_committee_by_name_and_one_in_other_words(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """"Norrmalm" is a name, "the sports administration" other words for Idrottförvaltningen:
+    the comparison quotes both, not Norrmalm alone."""
+    answer = pipeline.ask("Compare what Norrmalm and the sports administration say about premises for associations.")
+    assert answer.strategy == "compare", answer.answer
+    assert {c.committee for c in answer.citations} == {"Norrmalm", "Idrottförvaltningen"}
+
+
+def test_an_english_comparison_quotes_both_committees_however_few_words_they_share(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The English question shares almost no word with the Swedish replies; each named
+    committee's best window is quoted all the same (a lexical-coverage floor refused it)."""
+    answer = pipeline.ask("How do the environment administration and the transport office describe their part in the city planning measures?")
+    assert not answer.refused, answer.answer
+    assert {c.committee for c in answer.citations} == {"Miljöförvaltningen", "Trafikkontoret"}
