@@ -303,7 +303,9 @@ def mask_names(text: str, names: Iterable[str]) -> str:
 
 def group_hint(text: str) -> str | None:
     lowered = text.lower()
-    m = re.search(r"\b(stadsdels?\w*|fackförvaltning\w*)", lowered)
+    # Folded and by the word's start, so a misspelt or unaccented word still says which
+    # group ("fackförvaltingar", "fackforvaltningar", "stadsdelsnamnder").
+    m = re.search(r"\b(stadsdel\w*|fackforv\w*)", fold(text))
     if m:
         return "stadsdel" if m.group(1).startswith("stadsdel") else "fack"
     for en, sv in _GROUP_HINTS_EN.items():

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from rag.query import detect_language, excepted, focus, mask_names, name_candidates, names_in, referents, standalone
+from rag.query import (
+    detect_language,
+    excepted,
+    focus,
+    group_hint,
+    mask_names,
+    name_candidates,
+    names_in,
+    referents,
+    standalone,
+)
 from rag.types import ChatTurn
 
 
@@ -150,3 +160,20 @@ def test_the_asking_sentence_without_contact_details_is_searched(pipeline) -> No
     context = "Farsta och Bromma skriver båda om mötesplatser. Hur skiljer de sig åt i synen på resurser?"
     assert focus(context) == context
     assert pipeline.understand(message)[0].original == message  # shown as asked; only the search text is focused
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("Vilka fackförvaltningar anger hur många åtgärder de berörs av?", "fack"),
+        ("Vilka fackförvaltingar anger hur många åtgärder de berörs av?", "fack"),  # misspelt
+        ("Vilka fackforvaltningar svarade?", "fack"),  # no diacritics
+        ("Vilka stadsdelsnamnder vill ha lotsar?", "stadsdel"),
+        ("Which district councils want navigators?", "stadsdel"),
+        ("Which specialist administrations replied?", "fack"),
+        ("Vilka nämnder vill ha lotsar?", None),
+        ("Vilka fackförbund nämns?", None),  # a trade union is no administration
+    ],
+)
+def test_a_group_of_committees_is_read_through_misspellings(question: str, group: str | None) -> None:
+    assert group_hint(question) == group
