@@ -138,15 +138,22 @@ def value_type(value: str) -> str:
     return "count"
 
 
-def typed_value(sentences: list[str], terms: Any, lexical: Any, wanted: dict[str, float] | None = None) -> str | None:
+def typed_value(
+    sentences: list[str], terms: Any, lexical: Any, wanted: dict[str, float] | None = None, question: str = ""
+) -> str | None:
     """The date, number, amount or identifier a numeric answer leads with, as written in the
     quote (never computed or invented): of the values whose type the question most probably
     wants (``wanted``, the answer-type model's probabilities), the one nearest to the
     question's terms. None when the quote holds no value of a type the question wants more
     than the others it could hold — a year does not answer "how many", nor a measure number
-    "when"."""
+    "when". A value the ``question`` states itself is not its answer ("Vilket diarienummer
+    har remissen om motion 2010:29?")."""
     text = " ".join(sentences)
-    found = [m for m in _VALUE.finditer(text) if m.group(0).strip() and re.search(r"\d|[a-zåäö]{3}", m.group(0))]
+    stated = set(re.findall(r"\d+(?:[.:/-]\d+)*", question))
+    found = [
+        m for m in _VALUE.finditer(text)
+        if m.group(0).strip() and re.search(r"\d|[a-zåäö]{3}", m.group(0)) and m.group(0).strip() not in stated
+    ]
     if wanted:
         valued = {t: p for t, p in wanted.items() if t not in ("other", "person", "organisation")}
         best_type = max(valued, key=lambda t: valued[t]) if valued else None

@@ -239,7 +239,14 @@ class RagPipeline:
             if evidence and qplan.yes_no:
                 frame.no = self.decisions.p_no(self._verdict_features(qplan, evidence, trace, named)) >= 0.5
             if evidence and qplan.numeric:
-                frame.value = typed_value(evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type)
+                frame.value = typed_value(
+                    evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type, qplan.original
+                )
+                if frame.value is None and self._wants_identifier(qplan):
+                    # "Under which measure number …": the number heads the cited passage
+                    # ("4.2.1 Åtgärd: …", its section title), not the comment that answers.
+                    title = str(evidence[0].passage.meta.get("section_path", "")).split(" > ")[-1]
+                    frame.value = typed_value([title], None, None, {"identifier": 1.0}, qplan.original)
         if kind in ("aggregate", "missing", "measures"):
             frame.count = len(evidence)
         timings["rerank"] = time.perf_counter() - t0
@@ -607,6 +614,11 @@ class RagPipeline:
                 continue
             out.append(i)
         return [best.sentences[i] for i in sorted(out)]
+
+    @staticmethod
+    def _wants_identifier(qplan: QueryPlan) -> bool:
+        """A number question whose likeliest answer type (the learned model's) is an identifier."""
+        return max(qplan.answer_type, key=lambda t: qplan.answer_type[t]) == "identifier"
 
     @staticmethod
     def _quote(c: SentenceCandidate) -> list[str]:

@@ -92,3 +92,18 @@ def test_one_quote_listing_the_items_asked_for_names_no_committee_beside_them() 
     fact = composer.compose("Vem deltar?", "sv", evidence, "direct", Frame(kind="fact"))
     assert "Hässelby-Vällingby" not in items and "”Stockholmshem och Familjebostäder deltar.” [1]" in items
     assert "Hässelby-Vällingby: ”Stockholmshem och Familjebostäder deltar.” [1]" in fact
+
+
+def test_a_value_the_question_states_is_not_its_answer() -> None:
+    quote = ["Motion 2010:29 från (mp) om Europarådets rekommendationer. Remiss från Kommunstyrelsen dnr 332-2210/2010."]
+    wanted = {"identifier": 0.9, "other": 0.1}
+    assert typed_value(quote, None, None, wanted) == "2010:29"
+    assert typed_value(quote, None, None, wanted, "Vilket diarienummer har remissen om motion 2010:29?") == "dnr 332-2210/2010"
+
+
+def test_a_measure_number_asked_for_is_read_from_the_heading_of_the_cited_passage(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The comment that answers does not repeat its measure's number; the passage's heading
+    ("4.4.3 Åtgärd: …") holds it, and the answer leads with it."""
+    answer = pipeline.ask("Vilket åtgärdsnummer kommenterar idrottsnämnden när den säger att den inte styr över lokalerna?")
+    assert answer.answer.startswith("4.4.3 [1]."), answer.answer
+    assert answer.citations[0].text.startswith("4.4.3 Åtgärd")
