@@ -302,16 +302,14 @@ def mask_names(text: str, names: Iterable[str]) -> str:
 
 
 def group_hint(text: str) -> str | None:
+    """The group of replies a question restricts itself to ("stadsdelsnämnder", "specialist
+    administrations"); none when it names both ("departments or district councils")."""
     lowered = text.lower()
     # Folded and by the word's start, so a misspelt or unaccented word still says which
     # group ("fackförvaltingar", "fackforvaltningar", "stadsdelsnamnder").
-    m = re.search(r"\b(stadsdel\w*|fackforv\w*)", fold(text))
-    if m:
-        return "stadsdel" if m.group(1).startswith("stadsdel") else "fack"
-    for en, sv in _GROUP_HINTS_EN.items():
-        if re.search(rf"\b{en}", lowered):
-            return sv
-    return None
+    groups = {"stadsdel" if m.group(1).startswith("stadsdel") else "fack" for m in re.finditer(r"\b(stadsdel\w*|fackforv\w*)", fold(text))}
+    groups |= {sv for en, sv in _GROUP_HINTS_EN.items() if re.search(rf"\b{en}", lowered)}
+    return groups.pop() if len(groups) == 1 else None
 
 
 def plan(

@@ -173,6 +173,9 @@ def test_the_asking_sentence_without_contact_details_is_searched(pipeline) -> No
         ("Which specialist administrations replied?", "fack"),
         ("Vilka nämnder vill ha lotsar?", None),
         ("Vilka fackförbund nämns?", None),  # a trade union is no administration
+        # Both groups named: neither restricts.
+        ("Which departments or district councils offer their know-how?", None),
+        ("Vilka stadsdelsnämnder och fackförvaltningar vill ha lotsar?", None),
     ],
 )
 def test_a_group_of_committees_is_read_through_misspellings(question: str, group: str | None) -> None:
