@@ -15,14 +15,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from ingest.embed import Embedder
-from rag.text import split_sentences
+from rag.text import section_title, split_sentences
 
 FIELD = "sentence_vectors"
 
 
 def chunk_sentences(text: str, section_path: str) -> list[str]:
     """The sentences of a chunk as the answer engine reads them (heading stripped)."""
-    return split_sentences(text, section_path.split(" > ")[-1])
+    return split_sentences(text, section_title(section_path))
 
 
 def encode(vectors: np.ndarray) -> str:

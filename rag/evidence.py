@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.lexical import BM25Index, raw_tokens
-from rag.text import split_sentences
+from rag.text import section_title, split_sentences
 
 
 def passage_sentences(text: str, section_path: str) -> list[str]:
-    return split_sentences(text, section_path.split(" > ")[-1])
+    return split_sentences(text, section_title(section_path))
 
 
 @dataclass

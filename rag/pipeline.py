@@ -65,7 +65,7 @@ from rag.overview import (
     overview_plans,
 )
 from rag.query import QueryPlan, plan
-from rag.text import split_claims
+from rag.text import section_title, split_claims
 from rag.types import (
     Answer,
     ChatTurn,
@@ -242,10 +242,10 @@ class RagPipeline:
                 frame.value = typed_value(
                     evidence[0].sentences, trace.terms, self.retriever.snapshot().lexical, qplan.answer_type, qplan.original
                 )
-                if frame.value is None and self._wants_identifier(qplan):
+                if frame.value is None and qplan.likeliest_type == "identifier":
                     # "Under which measure number …": the number heads the cited passage
                     # ("4.2.1 Åtgärd: …", its section title), not the comment that answers.
-                    title = str(evidence[0].passage.meta.get("section_path", "")).split(" > ")[-1]
+                    title = section_title(str(evidence[0].passage.meta.get("section_path", "")))
                     frame.value = typed_value([title], None, None, {"identifier": 1.0}, qplan.original)
         if kind in ("aggregate", "missing", "measures"):
             frame.count = len(evidence)
@@ -614,11 +614,6 @@ class RagPipeline:
                 continue
             out.append(i)
         return [best.sentences[i] for i in sorted(out)]
-
-    @staticmethod
-    def _wants_identifier(qplan: QueryPlan) -> bool:
-        """A number question whose likeliest answer type (the learned model's) is an identifier."""
-        return max(qplan.answer_type, key=lambda t: qplan.answer_type[t]) == "identifier"
 
     @staticmethod
     def _quote(c: SentenceCandidate) -> list[str]:

@@ -93,10 +93,15 @@ class QueryPlan:
         return self.kind in NUMBER_KINDS
 
     @property
+    def likeliest_type(self) -> str:
+        """The answer type the answer-type model finds most probable."""
+        return max(self.answer_type, key=lambda t: self.answer_type[t])
+
+    @property
     def lists_identifiers(self) -> bool:
         """Wants several numbered things ("which measures does X comment on?"): a list of
         items whose likeliest answer type is an identifier — both read by the learned models."""
-        return self.kind == "items" and max(self.answer_type, key=lambda t: self.answer_type[t]) == "identifier"
+        return self.kind == "items" and self.likeliest_type == "identifier"
 
 
 def standalone(question: str, history: list[ChatTurn]) -> str:

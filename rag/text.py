@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rag.lexical import Decompounder, raw_tokens, stem
 
-__all__ = ["Decompounder", "asking_sentences", "detect_language", "raw_tokens", "split_claims", "split_sentences", "stem"]
+__all__ = ["Decompounder", "asking_sentences", "detect_language", "raw_tokens", "section_title", "split_claims", "split_sentences", "stem"]
 
 LANGUAGES = ("sv", "en")
 
@@ -48,6 +48,11 @@ SENTENCE_BOUNDARY = re.compile(
 _SENT = re.compile(SENTENCE_BOUNDARY.pattern + r"|\s(?=• )")
 # In an answer, a citation marker after the full stop ("… centralt. [1]") stays with its claim.
 _CLAIM = re.compile(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÅÄÖ\"”])")
+
+
+def section_title(section_path: str) -> str:
+    """A chunk's own heading: the last part of its section path ("A > B > 4.2.1 Åtgärd: …")."""
+    return section_path.split(" > ")[-1]
 
 
 def split_sentences(text: str, heading: str = "") -> list[str]:
