@@ -101,6 +101,13 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until no Gradio event is running. While one runs, Gradio dims its output components
+    (class ``pending``, opacity 0.2) until the event's completion message arrives, which can be
+    after the new text is already shown; an accessibility check then measures the dimmed text."""
+    page.wait_for_function("!document.querySelector('.pending')")
+
+
 def sign_in(page, url: str, user: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
     """Sign in through the real /login form, as an official would."""
     page.goto(f"{url}/ui/")

@@ -20,7 +20,7 @@ from radslag.feedback_cli import export_candidates
 from radslag.settings import Settings
 from tests.api.live import ADMIN_TOKEN, LiveServer, api_settings
 from tests.conftest import ROOT
-from tests.ui.conftest import sign_in
+from tests.ui.conftest import settled, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Vad säger Arbetsmarknadsnämnden om sommarjobb?"
@@ -50,6 +50,7 @@ def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
 def serious(page, *parts: str) -> list[str]:  # type: ignore[no-untyped-def]
     """axe's serious/critical violations inside ``parts`` (the parts this feature adds to the page)."""
     tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+    settled(page)
     results = Axe().run(page, context={"include": [[p] for p in parts]}, options={"runOnly": {"type": "tag", "values": tags}})
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"

@@ -10,13 +10,14 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.api.live import LiveServer
-from tests.ui.conftest import HostPage
+from tests.ui.conftest import HostPage, settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 QUESTION = "Vilka nämnder vill att facilitatorer samordnas centralt?"
 
 
 def serious(page) -> list[str]:  # type: ignore[no-untyped-def]
+    settled(page)
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
     return [
         f"{v['id']} ({v['impact']}): {v['help']}"
