@@ -424,9 +424,11 @@ class RagPipeline:
 
     # -- routing ----------------------------------------------------------------------------
     def _named(self, qplan: QueryPlan, filters: Filters | None) -> list[str]:
-        # A follow-up that names its own committee ("Och vad säger Farsta?") is about that one.
+        # A follow-up that names its own committees ("Och vad säger Farsta?") is about those:
+        # by name, and in other words when it compares ("… Norrmalm and the sports
+        # administration …"), not the previous message's.
         if qplan.follow_up and (qplan.own_committees or qplan.resolved):
-            return qplan.own_committees or qplan.resolved
+            return [*qplan.own_committees, *(n for n in qplan.resolved if n not in qplan.own_committees)]
         snap = self.retriever.snapshot()
         named = named_committees(qplan.text, snap, filters)
         if qplan.resolved:

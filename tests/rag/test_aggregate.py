@@ -106,6 +106,18 @@ def test_a_comparison_names_one_committee_by_name_and_one_in_other_words(pipelin
     assert {c.committee for c in answer.citations} == {"Norrmalm", "Idrottförvaltningen"}
 
 
+def test_a_follow_up_comparison_keeps_the_committee_named_in_other_words(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """In a follow-up, "Norrmalm" by name and "the sports administration" in other words are
+    both its committees: the comparison quotes both, not Norrmalm alone."""
+    history = [
+        ChatTurn("user", "Vilka nämnder tar upp lokaler för föreningar?"),
+        ChatTurn("assistant", "Flera nämnder: Norrmalm och Idrottförvaltningen."),
+    ]
+    answer = pipeline.ask("And how do Norrmalm and the sports administration compare on that?", history)
+    assert answer.strategy == "compare", answer.answer
+    assert {c.committee for c in answer.citations} == {"Norrmalm", "Idrottförvaltningen"}
+
+
 def test_an_english_comparison_quotes_both_committees_however_few_words_they_share(pipeline) -> None:  # type: ignore[no-untyped-def]
     """The English question shares almost no word with the Swedish replies; each named
     committee's best window is quoted all the same (a lexical-coverage floor refused it)."""
