@@ -201,6 +201,16 @@ def committee_candidates(
     return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights) or bool(raw_tokens(question))
 
 
+@dataclass
+class CommitteeList:
+    """A "which committees …" answer's evidence: the members, each citing its own passage,
+    and the best passages of the committees the membership model ranked next, most probable
+    first (what an official checks when a committee seems to be missing from the list)."""
+
+    evidence: list[Evidence]
+    runners_up: list[Passage]
+
+
 def aggregate_evidence(
     retriever: HybridRetriever,
     qplan: QueryPlan,
@@ -209,12 +219,12 @@ def aggregate_evidence(
     decisions: Decisions,
     scorer: SentenceScorer | None = None,
     policy: AggregatePolicy | None = None,
-) -> list[Evidence]:
+) -> CommitteeList:
     """The committees whose best evidence meets the question's condition (learned), each
     citing its own passage; with no content terms, every committee that replied."""
     candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
     if not candidates:
-        return []
+        return CommitteeList([], [])
     # "Vilka av dem …?" chooses among the committees the previous answer named; "which other
     # …?" and "utöver X" leave committees out. The features stay relative to every
     # committee's, as the membership model learnt them.
@@ -225,11 +235,13 @@ def aggregate_evidence(
         p = decisions.p_member([c.features for c in candidates])
         keep = np.zeros(len(candidates), dtype=bool)
         keep[among] = decisions.chosen(p[among])
-        chosen = [(float(pi), c) for pi, k, c in zip(p, keep, candidates, strict=True) if k]
     else:
-        chosen = [(1.0, c) for c, k in zip(candidates, among, strict=True) if k]
-    chosen.sort(key=lambda x: (-x[0], x[1].committee))
-    return [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for _, c in chosen]
+        p, keep = np.ones(len(candidates)), among
+    ranked = sorted(zip(p.tolist(), keep.tolist(), among.tolist(), candidates, strict=True), key=lambda x: (-x[0], x[3].committee))
+    return CommitteeList(
+        [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for _, k, _, c in ranked if k],
+        [c.window.passage for _, k, a, c in ranked if a and not k],
+    )
 
 
 def named_committee_evidence(

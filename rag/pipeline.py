@@ -213,6 +213,7 @@ class RagPipeline:
         timings["embed"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        runners_up: list[Passage] = []
         named = self._named(qplan, filters)
         scoped = self._scope(qplan, named, filters)
         retrieved = self._retrieve(qplan, qvec, scoped, timings)
@@ -231,7 +232,8 @@ class RagPipeline:
             evidence = named_committee_evidence(self.retriever, qplan, qvec, filters, named, self._scorer(qplan, qvec))
         elif qplan.aggregate:
             scorer = self._scorer(qplan, qvec)
-            kind, evidence = "aggregate", aggregate_evidence(self.retriever, qplan, qvec, filters, self.decisions, scorer)
+            listed = aggregate_evidence(self.retriever, qplan, qvec, filters, self.decisions, scorer)
+            kind, evidence, runners_up = "aggregate", listed.evidence, listed.runners_up
         else:
             kind = "yes_no" if qplan.yes_no else "direct"
             trace = self.direct_trace(qplan, retrieved, named if scoped is not filters else [], qvec)
@@ -256,6 +258,9 @@ class RagPipeline:
             # then the committees' other passages that say the same.
             first = [ev.passage for ev in evidence]
             first += [alt for ev in evidence for alt in ev.alternates]
+            # Then the committees ranked next for membership, before passages of no ranking.
+            first += runners_up
+            first = list({p.id: p for p in first}.values())  # in order of first occurrence
             ids = {p.id for p in first}
             retrieved = first + [p for p in retrieved if p.id not in ids]
         return Prepared(question, qplan, kind, evidence, frame, retrieved, timings, started)

@@ -98,6 +98,21 @@ def test_how_many_replied_is_counted_from_the_compilation(pipeline, question: st
     assert all("saknas" in c.text for c in answer.citations)
 
 
+def test_sources_after_a_list_continue_with_the_committees_ranked_next(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """After the listed committees' passages, an official sees the best passage of each
+    committee the membership model ranked next, most probable first, not whatever the
+    question's global search found (another passage of a listed committee, a stray office)."""
+    question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    candidates = pipeline.trace(question)["committees"]
+    p = pipeline.decisions.p_member([c.features for c in candidates])
+    answer = pipeline.ask(question)
+    listed = {c.committee for c in answer.citations}
+    assert listed
+    ranked_next = [c.committee for _, c in sorted(zip(p.tolist(), candidates, strict=True), key=lambda x: -x[0]) if c.committee not in listed]
+    after = [r.committee for r in answer.retrieved if r.committee not in listed]
+    assert after[:4] == ranked_next[:4]
+
+
 def test_a_comparison_names_one_committee_by_name_and_one_in_other_words(pipeline) -> None:  # type: ignore[no-untyped-def]
     """"Norrmalm" is a name, "the sports administration" other words for Idrottförvaltningen:
     the comparison quotes both, not Norrmalm alone."""
