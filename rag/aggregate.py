@@ -237,10 +237,11 @@ def aggregate_evidence(
         keep[among] = decisions.chosen(p[among])
     else:
         p, keep = np.ones(len(candidates)), among
-    ranked = sorted(zip(p.tolist(), keep.tolist(), among.tolist(), candidates, strict=True), key=lambda x: (-x[0], x[3].committee))
+    order = sorted(range(len(candidates)), key=lambda i: (-p[i], candidates[i].committee))
+    members = [candidates[i] for i in order if keep[i]]
     return CommitteeList(
-        [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for _, k, _, c in ranked if k],
-        [c.window.passage for _, k, a, c in ranked if a and not k],
+        [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for c in members],
+        [candidates[i].window.passage for i in order if among[i] and not keep[i]],
     )
 
 

@@ -433,7 +433,7 @@ class RagPipeline:
         # by name, and in other words when it compares ("… Norrmalm and the sports
         # administration …"), not the previous message's.
         if qplan.follow_up and (qplan.own_committees or qplan.resolved):
-            return [*qplan.own_committees, *(n for n in qplan.resolved if n not in qplan.own_committees)]
+            return [*qplan.own_committees, *qplan.resolved]  # the plan resolves only names not given
         snap = self.retriever.snapshot()
         named = named_committees(qplan.text, snap, filters)
         if qplan.resolved:
