@@ -163,3 +163,16 @@ def test_a_summary_cites_the_one_text_it_summarises(pipeline) -> None:  # type: 
     assert {(c.source, c.committee) for c in answer.citations} == {(answer.citations[0].source, "Hässelby-Vällingby")}
     assert answer.citations[0].source.startswith("001_")  # the action programme
     assert_grounded(answer)
+
+
+def test_a_passage_only_bm25_ranks_high_is_still_reranked(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Reciprocal rank fusion puts a passage that only one retriever ranks high below the
+    other retriever's whole top list: the reranker must still see it (``AnswerPolicy.pool``)."""
+    question = "Vad tänker stadsdelen göra för arbetssökande och företagande enligt handlingsprogrammet?"
+    retriever = pipeline.retriever
+    best_lexical = retriever.lexical(question, 1, None)[0]
+    dense_ids = [p.id for p in retriever.dense(retriever.embed_query(question), retriever.dense_k, None)]
+    assert best_lexical.id not in dense_ids  # the case in point: the dense search alone misses it
+    answer = pipeline.ask(question)
+    assert best_lexical.id in [r.chunk_id for r in answer.retrieved[:5]]
+    assert answer.citations[0].chunk_id == best_lexical.id
