@@ -27,6 +27,7 @@ from rag.evidence import (
     QueryTerms,
     SentenceScores,
     anchors,
+    announced,
     passage_sentences,
     query_terms,
     sentence_scores,
@@ -111,7 +112,8 @@ def _best_window(
         scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)
         j = int(np.argmax(scores))
         csims = snap.sentence_similarities(p, len(sents), condition) if condition is not None else sims
-        quote = [sents[x] for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
+        shown = [x for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
+        quote = [sents[x] for x in announced(sents, shown)]
         window = Window(
             coverage=ws[j], passage=p, quote=quote, alternates=[], own=sc.own[j], score=float(scores[j]),
             sim=float(sims[j]), max_sim=float(sims.max()), best=j, condition_sim=float(csims[j]),

@@ -21,6 +21,32 @@ def passage_sentences(text: str, section_path: str) -> list[str]:
     return split_sentences(text, section_title(section_path))
 
 
+#: At most this many characters of announced items join a quote.
+ANNOUNCED_CHARS = 600
+
+
+def announced(sentences: list[str], shown: list[int]) -> list[int]:
+    """``shown`` (sentence indices, in order) with what a shown sentence ending in a colon or a
+    semicolon announces ("Nämnden är berörd av två åtgärder;"): the bullet items that follow
+    it, or else the one sentence that does. A quote that stops at the colon, or after the
+    first of its items, leaves out what it was quoted for."""
+    out = list(shown)
+    opener = next((i for i in reversed(shown) if sentences[i].rstrip().endswith((":", ";"))), None)
+    if opener is None:
+        return out
+    size = 0
+    for j in range(opener + 1, len(sentences)):
+        bullet = sentences[j].lstrip().startswith("•")
+        if j > opener + 1 and (not bullet or size + len(sentences[j]) > ANNOUNCED_CHARS):
+            break
+        if j not in out:
+            out.append(j)
+        size += len(sentences[j])
+        if not bullet:
+            break
+    return sorted(out)
+
+
 @dataclass
 class QueryTerms:
     """Question terms (stems) with IDF weights; each may match any of its variants."""

@@ -42,6 +42,7 @@ from rag.decisions import Decisions, load_decisions
 from rag.evidence import (
     QueryTerms,
     SentenceScores,
+    announced,
     coverage,
     covers_anchor,
     passage_sentences,
@@ -624,7 +625,7 @@ class RagPipeline:
             if out and sum(len(best.sentences[j]) for j in out) + len(best.sentences[i]) > SUMMARY_CHARS:
                 continue
             out.append(i)
-        return [best.sentences[i] for i in sorted(out)]
+        return [best.sentences[i] for i in announced(best.sentences, sorted(out))]
 
     @staticmethod
     def _quote(c: SentenceCandidate) -> list[str]:
@@ -634,7 +635,7 @@ class RagPipeline:
         # "87 procent …"); a following sentence is kept unless it is unrelated and long.
         idx = [i for i in (best - 1, best, best + 1) if 0 <= i < len(sents)]
         keep = [i for i in idx if i == best or ws[i] > 0 or (i == best + 1 and len(sents[i]) < 200)]
-        return [sents[i] for i in keep]
+        return [sents[i] for i in announced(sents, keep)]
 
     def _verdict_features(self, qplan: QueryPlan, evidence: list[Evidence], trace: DirectTrace, named: list[str]) -> dict[str, float]:
         p = evidence[0].passage

@@ -176,3 +176,13 @@ def test_a_passage_only_bm25_ranks_high_is_still_reranked(pipeline) -> None:  # 
     answer = pipeline.ask(question)
     assert best_lexical.id in [r.chunk_id for r in answer.retrieved[:5]]
     assert answer.citations[0].chunk_id == best_lexical.id
+
+
+def test_a_quote_that_announces_a_list_quotes_the_list(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """"Nämnden är berörd av två åtgärder;" is quoted with both of the measures it announces."""
+    answer = pipeline.ask("Vilka två åtgärder är miljönämnden berörd av?")
+    assert not answer.refused
+    assert "berörd av två åtgärder" in answer.answer
+    assert "Styr forskningsnära samverkan" in answer.answer
+    assert "Genomför utbildningsinsatser" in answer.answer
+    assert_grounded(answer)
