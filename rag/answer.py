@@ -116,6 +116,10 @@ def name_list(names: list[str], language: str) -> str:
 _IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 _VALUE = re.compile(
     r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?:\s+\d{4})?\b"
+    # A month or a season with its year is one date ("i juni 2015", "under våren 2016"): the
+    # year alone drops what the sentence says.
+    r"|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
+    r"våren|sommaren|hösten|vintern)\s+\d{4}\b"
     r"|\b\d{4}-\d\d-\d\d\b"
     rf"|\b{_IDENTIFIER.pattern}\b"
     r"|\b\d+(?:\.\d+){1,3}\b(?![.,]?\d)"

@@ -107,3 +107,10 @@ def test_a_measure_number_asked_for_is_read_from_the_heading_of_the_cited_passag
     answer = pipeline.ask("Vilket åtgärdsnummer kommenterar idrottsnämnden när den säger att den inte styr över lokalerna?")
     assert answer.answer.startswith("4.4.3 [1]."), answer.answer
     assert answer.citations[0].text.startswith("4.4.3 Åtgärd")
+
+
+def test_a_month_or_season_with_its_year_is_one_date() -> None:
+    wanted = {"date": 0.9, "other": 0.1}
+    assert typed_value(["Parkplanen antogs av stadsdelsnämnden i juni 2015."], None, None, wanted) == "juni 2015"
+    assert typed_value(["Under våren 2016 inleds en satsning med Sensus."], None, None, wanted) == "våren 2016"
+    assert typed_value(["Arbetet redovisas 2017."], None, None, wanted) == "2017"
