@@ -114,12 +114,12 @@ def name_list(names: list[str], language: str) -> str:
 
 #: A diarienummer, motion or measure number as written ("dnr 332-2210/2010", "2010:29").
 _IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
+_MONTH = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
 _VALUE = re.compile(
-    r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?:\s+\d{4})?\b"
+    rf"\b\d{{1,2}}\s+(?:{_MONTH})(?:\s+\d{{4}})?\b"
     # A month or a season with its year is one date ("i juni 2015", "under våren 2016"): the
     # year alone drops what the sentence says.
-    r"|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
-    r"våren|sommaren|hösten|vintern)\s+\d{4}\b"
+    rf"|\b(?:{_MONTH}|våren|sommaren|hösten|vintern)\s+\d{{4}}\b"
     r"|\b\d{4}-\d\d-\d\d\b"
     rf"|\b{_IDENTIFIER.pattern}\b"
     r"|\b\d+(?:\.\d+){1,3}\b(?![.,]?\d)"
