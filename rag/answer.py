@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from rag.decisions import COMMITTEE_KINDS, NUMBER_KINDS
 from rag.features import answer_types_in, is_measure
+from rag.text import section_title, with_heading
 from rag.types import Passage
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,12 @@ class Evidence:
     sentences: list[str]
     label: str | None = None  # e.g. the committee, for list answers
     alternates: list[Passage] = field(default_factory=list)  # other passages saying the same
+
+    def __post_init__(self) -> None:
+        # A quote never starts inside its passage's heading (rag.text.with_heading).
+        if self.sentences:
+            heading = section_title(str(self.passage.meta.get("section_path", "")))
+            self.sentences = [with_heading(self.passage.text, heading, self.sentences[0]), *self.sentences[1:]]
 
 
 class AnswerBackend(Protocol):

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rag.lexical import Decompounder, raw_tokens, stem
 
-__all__ = ["Decompounder", "asking_sentences", "detect_language", "raw_tokens", "section_title", "split_claims", "split_sentences", "stem"]
+__all__ = ["Decompounder", "asking_sentences", "detect_language", "raw_tokens", "section_title", "split_claims", "split_sentences", "stem", "with_heading"]
 
 LANGUAGES = ("sv", "en")
 
@@ -63,6 +63,23 @@ def split_sentences(text: str, heading: str = "") -> list[str]:
     if head and flat.startswith(head) and len(flat) > len(head):
         flat = flat[len(head) :].strip()
     return [s.strip() for s in _SENT.split(flat) if len(s.strip()) > 2]
+
+
+def with_heading(text: str, heading: str, sentence: str) -> str:
+    """``sentence`` as a quote reads it: when it is the passage's first sentence and the
+    heading :func:`split_sentences` left out runs into it in lower case, with that heading in
+    front. The section path holds a heading cut at its length limit ("… för kortutbildade där
+    s"), and a heading-like word can open a sentence ("Älvsjö" of "Älvsjö tillhör inte …"):
+    quoted alone, the sentence began "tudier och arbetsmarknadsinsatser kombineras.". The
+    split itself stays: the sentence vectors stored at ingest are of the split sentences."""
+    if not sentence[:1].islower():
+        return sentence
+    flat, head = re.sub(r"\s+", " ", text).strip(), re.sub(r"\s+", " ", heading).strip()
+    if head and flat.startswith(head):
+        rest = flat[len(head) :].lstrip()
+        if rest.startswith(sentence):
+            return flat[: len(flat) - len(rest) + len(sentence)]
+    return sentence
 
 
 def split_claims(answer: str) -> list[str]:

@@ -186,3 +186,31 @@ def test_a_quote_that_announces_a_list_quotes_the_list(pipeline) -> None:  # typ
     assert "Styr forskningsnära samverkan" in answer.answer
     assert "Genomför utbildningsinsatser" in answer.answer
     assert_grounded(answer)
+
+
+def test_no_quote_starts_inside_a_heading(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """The section path keeps a heading cut at 90 characters, so the split leaves the rest of
+    a measure's heading ("tudier och arbetsmarknadsinsatser kombineras.") as a passage's first
+    sentence: quoted, it starts with the heading it belongs to."""
+    from rag.answer import Evidence
+    from rag.evidence import passage_sentences
+
+    snap = pipeline.retriever.snapshot()
+    cut = []
+    for i in range(len(snap.ids)):
+        p = snap.passage(i)
+        sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
+        if sents and sents[0][:1].islower():
+            cut.append((p, sents[0]))
+    assert cut  # the sample corpus has such passages
+    for p, first in cut:
+        (quoted,) = Evidence(p, [first]).sentences
+        assert quoted[:1].isupper() or quoted[:1].isdigit(), quoted
+        assert quoted.endswith(first) and quoted in " ".join(p.text.split())
+    answer = pipeline.ask(
+        "Summarise the labour market committee's view on the proposed pilot programme combining studies and labour "
+        "market measures for people with little education."
+    )
+    assert not answer.refused
+    assert not re.search(r"”[a-zåäö]", answer.answer), answer.answer
+    assert_grounded(answer)
