@@ -21,7 +21,7 @@ from rag.pii import without_contact_details
 from rag.text import asking_sentences, detect_language, fold
 from rag.types import ChatTurn
 
-__all__ = ["QueryPlan", "detect_language", "focus", "mask_names", "plan", "standalone"]
+__all__ = ["QueryPlan", "detect_language", "focus", "language_of", "mask_names", "plan", "standalone"]
 
 # A message that continues the previous one ("och Norrmalm?", "what about Farsta?"): its
 # search text is the previous question plus this one.
@@ -317,6 +317,26 @@ def group_hint(text: str) -> str | None:
     return groups.pop() if len(groups) == 1 else None
 
 
+#: A quoted title ("'En skola där alla lyckas'", ”Stad i samverkan”) is the documents' words.
+_QUOTED = re.compile(r"[\"”“«]([^\"”“«»]{2,})[\"”“»]|(?<!\w)'([^']{2,})'(?!\w)")
+
+
+def language_of(current: str, history: Sequence[ChatTurn], names: Iterable[str]) -> str:
+    """The language to answer in: that of the asker's own words. A committee's name or a
+    quoted title is Swedish whatever the question's language: "Did the
+    Överförmyndarförvaltningen at least send something?" and "And Kungsholmen?" were read as
+    Swedish. A message that is nothing but names ("Farsta?") follows the conversation."""
+    names = list(names)
+    bare = current
+    for start, end, _ in reversed(_name_spans(current, names)):
+        bare = bare[:start] + " " + bare[end:]
+    bare = _QUOTED.sub(" ", bare)
+    if re.search(r"[^\W\d_]", bare):
+        return detect_language(bare)
+    asked = [i for i, t in enumerate(history) if t.role == "user"]
+    return language_of(history[asked[-1]].content, history[: asked[-1]], names) if asked else detect_language(current)
+
+
 def plan(
     question: str,
     history: list[ChatTurn] | None = None,
@@ -363,7 +383,7 @@ def plan(
     return QueryPlan(
         text=text,
         original=question,
-        language=detect_language(question),
+        language=language_of(current, history or [], names),
         kind=kind,
         kind_p=kind_p,
         group_hint=group_hint(text),

@@ -214,3 +214,14 @@ def test_no_quote_starts_inside_a_heading(pipeline) -> None:  # type: ignore[no-
     assert not answer.refused
     assert not re.search(r"”[a-zåäö]", answer.answer), answer.answer
     assert_grounded(answer)
+
+
+def test_an_english_question_naming_a_swedish_committee_is_answered_in_english(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Read whole, "Överförmyndarförvaltningen" made the question Swedish (rag.query.language_of)."""
+    answer = pipeline.ask("Did the Överförmyndarförvaltningen send anything at all?")
+    assert answer.language == "en"
+    assert not answer.answer.startswith(("Ja", "Nej", "Enligt")), answer.answer
+    follow = pipeline.ask("And Kungsholmen?", history=[
+        ChatTurn("user", "What does Norrmalm say about facilitators?"), ChatTurn("assistant", answer.answer),
+    ])
+    assert follow.language == "en"

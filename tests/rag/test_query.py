@@ -9,6 +9,7 @@ from rag.query import (
     excepted,
     focus,
     group_hint,
+    language_of,
     mask_names,
     name_candidates,
     names_in,
@@ -26,6 +27,40 @@ def test_language_detection() -> None:
     assert detect_language("Is Älvsjö one of the prioritised district areas?") == "en"
     assert detect_language("Har Valnämnden svarat?") == "sv"
     assert detect_language("4.3.2") == "sv"
+
+
+LANGUAGE_NAMES = ["Överförmyndarförvaltningen", "Hägersten-Liljeholmen", "Kungsholmen", "Farsta", "Hässelby-Vällingby"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        # Read whole, the Swedish name outweighs the English words (all three were "sv").
+        ("Did the Överförmyndarförvaltningen at least send something?", "en"),
+        ("What does Hägersten-Liljeholmen say?", "en"),
+        ("And Kungsholmen?", "en"),
+        # A quoted Swedish title is the documents' words; an apostrophe is not a quote.
+        ("Which actions from 'En skola där alla lyckas' does Hässelby-Vällingby respond to?", "en"),
+        ("What's the labour market committee's position?", "en"),
+        ("Och Farsta?", "sv"),
+        ("Vad säger rapporten ”Stad i samverkan” om bidrag?", "sv"),
+    ],
+)
+def test_the_answer_language_is_that_of_the_askers_own_words(question: str, language: str) -> None:
+    assert language_of(question, [], LANGUAGE_NAMES) == language
+
+
+def test_the_whole_message_misreads_those_questions() -> None:
+    """The case in point: read whole, a Swedish name outweighs the English words."""
+    assert detect_language("Did the Överförmyndarförvaltningen at least send something?") == "sv"
+    assert detect_language("What does Hägersten-Liljeholmen say?") == "sv"
+
+
+def test_a_message_of_names_alone_follows_the_conversations_language() -> None:
+    english = [ChatTurn("user", "Which committees did not reply?"), ChatTurn("assistant", "Ten: …")]
+    swedish = [ChatTurn("user", "Vilka nämnder har inte svarat?"), ChatTurn("assistant", "Tio: …")]
+    assert language_of("Farsta?", english, LANGUAGE_NAMES) == "en"
+    assert language_of("Farsta?", swedish, LANGUAGE_NAMES) == "sv"
 
 
 @pytest.mark.parametrize(
