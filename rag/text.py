@@ -57,12 +57,15 @@ def section_title(section_path: str) -> str:
 
 def split_sentences(text: str, heading: str = "") -> list[str]:
     """Sentences of a passage, without its leading ``heading`` (a title is not a claim)."""
-    # PDF line breaks (and the blank lines some extractors add) are not sentence ends.
-    flat = re.sub(r"\s+", " ", text).strip()
-    head = re.sub(r"\s+", " ", heading).strip()
-    if head and flat.startswith(head) and len(flat) > len(head):
-        flat = flat[len(head) :].strip()
-    return [s.strip() for s in _SENT.split(flat) if len(s.strip()) > 2]
+    flat, body = _past_heading(text, heading)
+    return [s.strip() for s in _SENT.split(flat[body:].strip()) if len(s.strip()) > 2]
+
+
+def _past_heading(text: str, heading: str) -> tuple[str, int]:
+    """The passage on one line (PDF line breaks, and the blank lines some extractors add, are
+    not sentence ends), and where its body starts after a leading ``heading`` (0: none)."""
+    flat, head = re.sub(r"\s+", " ", text).strip(), re.sub(r"\s+", " ", heading).strip()
+    return flat, len(head) if head and flat.startswith(head) and len(flat) > len(head) else 0
 
 
 def with_heading(text: str, heading: str, sentence: str) -> str:
@@ -74,12 +77,9 @@ def with_heading(text: str, heading: str, sentence: str) -> str:
     split itself stays: the sentence vectors stored at ingest are of the split sentences."""
     if not sentence[:1].islower():
         return sentence
-    flat, head = re.sub(r"\s+", " ", text).strip(), re.sub(r"\s+", " ", heading).strip()
-    if head and flat.startswith(head):
-        rest = flat[len(head) :].lstrip()
-        if rest.startswith(sentence):
-            return flat[: len(flat) - len(rest) + len(sentence)]
-    return sentence
+    flat, body = _past_heading(text, heading)
+    rest = flat[body:].lstrip()
+    return flat[: len(flat) - len(rest) + len(sentence)] if body and rest.startswith(sentence) else sentence
 
 
 def split_claims(answer: str) -> list[str]:
