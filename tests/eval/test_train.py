@@ -67,9 +67,13 @@ def test_the_committed_artefact_is_what_training_gives(trained, components) -> N
     embed = components.retriever.embed_query
     assert [fresh.kind_of(q, embed(q)) [0] for q in questions] == [committed.kind_of(q, embed(q))[0] for q in questions]
     assert fresh.thresholds == pytest.approx(committed.thresholds, abs=0.051)
-    for model in ("answerable", "sentence", "member", "verdict", "addressed"):
+    for model in ("answerable", "member", "verdict", "addressed"):
         a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
         np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
+    # The sentence ranker's weights are larger (pairs are separable along the similarity), so
+    # they agree relative to their size.
+    a, b = fresh.sentence.ranker_.coef_, committed.sentence.ranker_.coef_
+    np.testing.assert_allclose(a, b, atol=0.05 * np.abs(b).max(), err_msg="sentence")
 
 
 def test_labels_come_from_the_gold_items_alone() -> None:
