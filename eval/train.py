@@ -33,7 +33,7 @@ from eval.gold import GoldItem, load_gold
 from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from eval.metrics import names_match
-from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix
+from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix, kind_type_fit
 from rag.features import ANSWER_TYPES, answer_types_in, lead_words
 from rag.pipeline import RagPipeline
 from rag.query import focus, mask_names, name_rows, plan
@@ -91,9 +91,15 @@ def kind_classifier() -> LogisticRegression:
     return LogisticRegression(C=10.0, max_iter=5000)
 
 
-def _cv_kind(texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: int) -> float:
+def _cv_kind(
+    texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: int,
+    typed: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> float:
     """Cross-validated kind accuracy on the bank's questions (the first ``n_bank``); the extra
-    kind-labelled questions after them are in every training fold and never tested."""
+    kind-labelled questions after them are in every training fold and never tested. With
+    ``typed`` (the answer-type model's texts, vectors and labels, and each bank question's row
+    among them), the kind is chosen as :meth:`Decisions.kind_of` chooses it, with an
+    answer-type model fitted without the tested questions."""
     extra = np.arange(n_bank, len(texts))
     hits = 0
     # Rare kinds (fewer than five examples) warn but stay in: every fold still tests the rest.
@@ -101,7 +107,13 @@ def _cv_kind(texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: i
         rows = np.concatenate([tr, extra])
         vec = kind_vectorizer().fit([texts[i] for i in rows])
         model = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in rows], vectors[rows]), kinds[rows])
-        hits += int((model.predict(kind_matrix(vec, [texts[i] for i in te], vectors[te])) == kinds[te]).sum())
+        decisions = Decisions(model, vec, None, None, None, None, features={})
+        if typed is not None:
+            t_texts, t_vectors, t_types, t_row = typed
+            keep = np.setdiff1d(np.arange(len(t_texts)), t_row[te])
+            decisions.answer_type = kind_classifier().fit(kind_matrix(vec, [t_texts[i] for i in keep], t_vectors[keep]), t_types[keep])
+            decisions.kind_type = kind_type_fit(kinds[tr], t_types[t_row[tr]], model.classes_, decisions.answer_type.classes_)
+        hits += sum(decisions.kind_of(texts[i], vectors[i])[0] == kinds[i] for i in te)
     return hits / n_bank
 
 
@@ -261,7 +273,7 @@ def train(
     report: dict[str, Any] = {"items": len(items)}
 
     # 1. Kind of answer wanted, from the question's wording and its e5 vector.
-    texts, vectors, kinds_list = [], [], []
+    texts, vectors, kinds_list, kind_types, type_row = [], [], [], [], []
     type_labels = load_answer_types()
     type_texts, type_vectors, types_list = [], [], []
     for item in items:
@@ -278,6 +290,8 @@ def train(
         texts.append(masked)
         vectors.append(qvec)
         kinds_list.append(label)
+        kind_types.append(types_list[-1])
+        type_row.append(len(type_texts) - 1)
     n_bank = len(texts)
     n_typed = len(type_texts)
     for question, answer_type_of in load_typed_questions(typed):
@@ -296,6 +310,7 @@ def train(
     kind = kind_classifier().fit(x_kind, kind_of)
     types = np.array(types_list)
     answer_type = kind_classifier().fit(kind_matrix(vectorizer, type_texts, np.array(type_vectors)), types)
+    kind_type = kind_type_fit(kinds_list[:n_bank], kind_types, kind.classes_, answer_type.classes_)
     report["answer_type"] = {
         "classes": dict(Counter(types.tolist())), "labelled": sum(i.id in type_labels for i in items),
         "extra": len(type_texts) - n_typed,
@@ -303,6 +318,9 @@ def train(
     }
     report["kind"] = {
         "n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": _cv_kind(texts, np.array(vectors), kind_of, n_bank),
+        "cv_accuracy_with_types": _cv_kind(
+            texts, np.array(vectors), kind_of, n_bank, (type_texts, np.array(type_vectors), types, np.array(type_row)),
+        ),
         "classes": dict(Counter(kind_of.tolist())),
     }
 
@@ -310,7 +328,7 @@ def train(
         # Traced with the kind model fitted on every train question. Tracing each question with
         # its fold's kind model (so the later models see the kind model's real errors) was
         # tried: README "Figures", not kept.
-        return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, **models))
+        return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, kind_type=kind_type, **models))
 
     # 1b. Committees named in other words than their names ("the labour market committee").
     name_model, name_features, name_threshold, report["name"] = fit_names(items, names, retriever.embed_query, missing)
@@ -413,6 +431,7 @@ def train(
     report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
+                      kind_type=kind_type,
                       name=name_model,
                       thresholds={"member": member_threshold[0], "answerable": answer_threshold[0], "name": name_threshold}, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED, "kinds": len(texts) - n_bank,

@@ -59,14 +59,29 @@ class Decisions:
     stance: Any = None
     #: Does a phrase like "the labour market committee" name the committee nearest in e5?
     name: Any = None
+    #: How often each kind wants each answer type, relative to the type's share (rows follow
+    #: ``kind.classes_``, columns ``answer_type.classes_``; see :meth:`kind_of`).
+    kind_type: Any = None
     #: Decision thresholds, learned on train from out-of-fold probabilities (``radslag train``).
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     # -- one decision each ---------------------------------------------------------------
     def kind_of(self, text: str, qvec: np.ndarray) -> tuple[str, float]:
-        """The kind a question wants and the model's probability for it."""
-        probs = self.kind.predict_proba(kind_matrix(self.kind_text, [text], qvec[None, :]))[0]
+        """The kind a question wants and its probability.
+
+        Two models read the question: the kind model and the answer-type model, which also
+        learnt from questions written for it alone. Their opinions are combined as a product
+        of experts, P(kind | q) · Σ_t P(t | q) · P(t | kind) / P(t), with P(t | kind) counted on
+        the train questions: "What is the reference number of the … consultation?" is no
+        count of replies when it so clearly wants an identifier (out of fold on train, kind
+        accuracy 0.812 → 0.831; no question the kind model got right was lost).
+        """
+        x = kind_matrix(self.kind_text, [text], qvec[None, :])
+        probs = self.kind.predict_proba(x)[0]
+        if self.kind_type is not None and self.answer_type is not None:
+            probs = probs * (np.asarray(self.kind_type) @ self.answer_type.predict_proba(x)[0])
+            probs = probs / probs.sum()
         best = int(np.argmax(probs))
         return str(self.kind.classes_[best]), float(probs[best])
 
@@ -137,6 +152,27 @@ class Decisions:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(self, path, compress=3)
+
+
+#: Strength of the prior P(type | kind) is shrunk towards (in questions): a kind with few
+#: examples ("how many committees replied", 4 on train) keeps the answer-type model's opinion
+#: from weighing much either way. Out of fold on train any of 0.5–8 gives the same accuracy.
+KIND_TYPE_PRIOR = 1.0
+
+
+def kind_type_fit(kinds: Sequence[str], types: Sequence[str], kind_classes: Sequence[str], type_classes: Sequence[str]) -> np.ndarray:
+    """P(type | kind) / P(type) from labelled questions: the weight :meth:`Decisions.kind_of`
+    gives the answer-type model's opinion about each kind. Each kind's type shares are
+    shrunk towards the types' overall shares (a Dirichlet prior), so a type never seen with a
+    rare kind counts against it instead of being smoothed up to a type it often wants."""
+    k_index = {k: i for i, k in enumerate(kind_classes)}
+    t_index = {t: j for j, t in enumerate(type_classes)}
+    counts = np.zeros((len(kind_classes), len(type_classes)))
+    for k, t in zip(kinds, types, strict=True):
+        counts[k_index[k], t_index[t]] += 1
+    prior = (counts.sum(axis=0) + 0.5) / (counts.sum() + 0.5 * len(type_classes))
+    given_kind = (counts + KIND_TYPE_PRIOR * prior) / (counts.sum(axis=1, keepdims=True) + KIND_TYPE_PRIOR)
+    return given_kind / prior
 
 
 def expected_f1_set(p: np.ndarray) -> np.ndarray:

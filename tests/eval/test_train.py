@@ -41,6 +41,9 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
     for model in ("sentence", "member", "answerable", "verdict"):
         assert decisions.features[model], model
     assert report["kind"]["cv_accuracy"] > 0.5
+    # The kind as answering chooses it, with the answer-type model's say (rag.decisions.kind_of).
+    assert decisions.kind_type.shape == (len(decisions.kind.classes_), len(decisions.answer_type.classes_))
+    assert report["kind"]["cv_accuracy_with_types"] > 0.5
     assert report["sentence"]["top1"] > 0.4
     # The membership floor may be 0: the expected-F1 set then decides alone.
     assert 0.0 <= decisions.thresholds["member"] < 1.0 and 0.0 < decisions.thresholds["answerable"] < 1.0

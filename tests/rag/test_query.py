@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from rag.decisions import COMMITTEE_KINDS, kind_matrix, kind_type_fit
 from rag.query import (
     detect_language,
     excepted,
@@ -85,6 +87,40 @@ def test_answer_kinds(pipeline) -> None:  # type: ignore[no-untyped-def]
     assert kind("Hur många åtgärdsförslag finns i delrapporten?") in {"numeric", "count"}
     assert kind("When did the City Council adopt the programme for human rights?") == "numeric"
     assert kind("Sammanfatta Farstas svar på kommissionens förslag.") == "summary"
+
+
+def test_the_answer_type_model_has_a_say_in_the_kind(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Alone, the kind model takes "the reference number of the … consultation" for a count of
+    the consultation's replies (0.33 against 0.31 for a fact); the answer-type model is sure it
+    wants an identifier, which counts of replies never do."""
+    question = "What is the reference number of the sustainability commission consultation?"
+    decisions = pipeline.decisions
+    qvec = pipeline.retriever.embed_query(question)
+    x = kind_matrix(decisions.kind_text, [question], qvec[None, :])
+    alone = decisions.kind.classes_[decisions.kind.predict_proba(x)[0].argmax()]
+    assert alone == "count_replied"
+    qplan, _ = pipeline.understand(question)
+    assert qplan.likeliest_type == "identifier"
+    assert qplan.kind not in COMMITTEE_KINDS and not qplan.replies_counted
+    # Counting questions still count.
+    assert pipeline.understand("How many committees replied?")[0].kind == "count_replied"
+    assert pipeline.understand("Hur många nämnder saknar svar?")[0].kind == "count_missing"
+
+
+def test_kind_and_answer_type_agreement_is_learnt_from_labelled_questions() -> None:
+    kinds = ["numeric"] * 6 + ["count_replied"] * 2 + ["fact"] * 4
+    types = ["identifier"] * 3 + ["date"] * 3 + ["count"] * 2 + ["other"] * 4
+    kind_classes, type_classes = ["count_replied", "fact", "numeric"], ["count", "date", "identifier", "other"]
+    fit = kind_type_fit(kinds, types, kind_classes, type_classes)
+    assert fit.shape == (3, 4)
+    # A kind wants the types its questions wanted more than their overall share …
+    assert fit[2, 2] > 1 and fit[0, 0] > 1 and fit[1, 3] > 1
+    # … and a type never seen with a kind weighs against it, the more so the more questions
+    # of that kind were seen without it.
+    assert fit[0, 2] < 1 and fit[2, 3] < fit[0, 3] < 1
+    # Weighted by the type shares, every kind's row averages one: no kind is favoured as such.
+    prior = np.array([2, 3, 3, 4]) + 0.5
+    assert np.allclose(fit @ (prior / prior.sum()), 1.0)
 
 
 def test_committee_names_are_masked_for_the_kind_model() -> None:
