@@ -165,11 +165,13 @@ def load_answer_types(path: Path = ANSWER_TYPES_FILE) -> dict[str, str]:
 def load_typed_questions(path: Path = TYPED_QUESTIONS_FILE) -> list[tuple[str, str]]:
     """Extra questions for the answer-type model alone (``eval/data/typed_questions.jsonl``):
     ``(question, answer_type)``. Written from the documents by one helper and labelled again,
-    blind, by another; only the questions both labelled alike are kept (218 of 220), and then
-    only those about train text: none repeats a bank question, names a validation committee
-    or is about the validation documents 002/003 (164 left). The bank has a few examples of
-    most types (7 train lists of measure numbers); these give the model other wordings of
-    each. Not bank items: no split, no answers, never evaluated on."""
+    blind, by another; only the questions both labelled alike are kept, and then only those
+    about train text: none repeats a bank question, names a validation committee or is about
+    the validation documents 002/003. A first round kept 164 (218 of 220 labelled alike); a
+    second, asking for more English and more "which measures does X address" wordings,
+    kept 162 (170 of 170 labelled alike, in shuffled order; 8 repeated a bank question). The
+    bank has a few examples of most types (7 train lists of measure numbers); these give the
+    model other wordings of each. Not bank items: no split, no answers, never evaluated on."""
     return [(str(row["question"]), str(row["answer_type"])) for row in _typed_rows(path, "question")]
 
 

@@ -180,7 +180,7 @@ def test_a_wrong_refusal_costs_more_than_a_wrong_answer() -> None:
 
 def test_the_typed_questions_cover_every_answer_type_and_stay_off_the_validation_split(tmp_path: Path) -> None:
     rows = load_typed_questions()
-    assert len(rows) >= 150 and {t for _, t in rows} == set(ANSWER_TYPES)
+    assert len(rows) >= 300 and {t for _, t in rows} == set(ANSWER_TYPES)
     assert not {q.lower() for q, _ in rows} & {i.question.lower() for i in load_gold(BANK)}
     # The validation split stays unseen text: no row is about a validation committee's reply.
     assert not [q for q, _ in rows if names_in(q, VALIDATION_COMMITTEES)]
