@@ -14,10 +14,12 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib import import_module
 
 import numpy as np
 
 from rag.decisions import NUMBER_KINDS
+from rag.lexical import STOPWORDS
 
 _NUMBER = re.compile(
     r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
@@ -97,10 +99,6 @@ _NAME_LOCALES = ("sv_SE", "en_US", "en_GB", "da_DK", "no_NO", "fi_FI", "de_DE")
 def given_names() -> frozenset[str]:
     """Given names from Faker's person providers (national name statistics), less the words
     of the stop lists that are names somewhere too ("Till" is a German name)."""
-    from importlib import import_module
-
-    from rag.lexical import STOPWORDS
-
     names: set[str] = set()
     for locale in _NAME_LOCALES:
         provider = import_module(f"faker.providers.person.{locale}").Provider
