@@ -275,7 +275,7 @@ def train(
     report: dict[str, Any] = {"items": len(items)}
 
     # 1. Kind of answer wanted, from the question's wording and its e5 vector.
-    texts, vectors, kinds_list, kind_types, type_row = [], [], [], [], []
+    texts, vectors, kinds_list, type_row = [], [], [], []
     type_labels = load_answer_types()
     type_texts, type_vectors, types_list = [], [], []
     for item in items:
@@ -292,8 +292,7 @@ def train(
         texts.append(masked)
         vectors.append(qvec)
         kinds_list.append(label)
-        kind_types.append(types_list[-1])
-        type_row.append(len(type_texts) - 1)
+        type_row.append(len(type_texts) - 1)  # its answer-type label's row
     n_bank = len(texts)
     n_typed = len(type_texts)
     for question, answer_type_of in load_typed_questions(typed):
@@ -312,7 +311,7 @@ def train(
     kind = kind_classifier().fit(x_kind, kind_of)
     types = np.array(types_list)
     answer_type = kind_classifier().fit(kind_matrix(vectorizer, type_texts, np.array(type_vectors)), types)
-    kind_type = kind_type_fit(kinds_list[:n_bank], kind_types, kind.classes_, answer_type.classes_)
+    kind_type = kind_type_fit(kinds_list[:n_bank], types[type_row], kind.classes_, answer_type.classes_)
     report["answer_type"] = {
         "classes": dict(Counter(types.tolist())), "labelled": sum(i.id in type_labels for i in items),
         "extra": len(type_texts) - n_typed,
@@ -375,7 +374,7 @@ def train(
     sentence = sentence_model().fit(sx, sy, sg)
     member = table_model(c=MEMBER_C).fit(mx, my) if len(set(my.tolist())) == 2 else None
     member_threshold = _best_threshold(table_model(c=MEMBER_C), mx, my, mg, _mean_list_f1, grid=_FLOOR_GRID)
-    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg.tolist())), "top1": _top1(sx, sy, sg)}
+    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg[sg < REPLY_GROUPS].tolist())), "top1": _top1(sx, sy, sg)}
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.

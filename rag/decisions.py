@@ -67,7 +67,7 @@ class Decisions:
     meta: dict[str, Any] = field(default_factory=dict)
 
     # -- one decision each ---------------------------------------------------------------
-    def kind_of(self, text: str, qvec: np.ndarray) -> tuple[str, float]:
+    def kind_of(self, text: str, qvec: np.ndarray, types: Mapping[str, float] | None = None) -> tuple[str, float]:
         """The kind a question wants and its probability.
 
         Two models read the question: the kind model and the answer-type model, which also
@@ -76,12 +76,17 @@ class Decisions:
         the train questions: "What is the reference number of the … consultation?" is no
         count of replies when it so clearly wants an identifier (out of fold on train, kind
         accuracy 0.812 → 0.831, no question the kind model got right lost; 0.828 once the
-        answer-type model also learnt from the second round of typed questions).
+        answer-type model also learnt from the second round of typed questions). ``types``:
+        :meth:`answer_type_of` for the same text, when the caller has it already.
         """
         x = kind_matrix(self.kind_text, [text], qvec[None, :])
         probs = self.kind.predict_proba(x)[0]
         if self.kind_type is not None and self.answer_type is not None:
-            probs = probs * (np.asarray(self.kind_type) @ self.answer_type.predict_proba(x)[0])
+            if types is None:
+                typed = self.answer_type.predict_proba(x)[0]
+            else:
+                typed = np.array([types.get(str(c), 0.0) for c in self.answer_type.classes_])
+            probs = probs * (np.asarray(self.kind_type) @ typed)
             probs = probs / probs.sum()
         best = int(np.argmax(probs))
         return str(self.kind.classes_[best]), float(probs[best])

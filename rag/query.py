@@ -358,8 +358,9 @@ def plan(
     answer_type = {"other": 1.0}
     qvec = embed(text) if embed is not None else None
     if decisions is not None and qvec is not None:
-        answer_type = decisions.answer_type_of(mask_names(current, names), qvec)
-        kind, kind_p = decisions.kind_of(mask_names(current, names), qvec)
+        masked = mask_names(current, names)
+        answer_type = decisions.answer_type_of(masked, qvec)
+        kind, kind_p = decisions.kind_of(masked, qvec, answer_type)
         if follow_up and kind_p < 0.5:
             # "Och Farsta?" says little by itself: the kind follows the whole exchange, but a
             # follow-up that names one committee asks about that committee alone.
