@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -259,7 +259,7 @@ def named_committee_evidence(
     pol = policy or AggregatePolicy()
     snap, combined, _, _ = _scores(retriever, qplan, qvec, filters, pol)
     terms = query_terms(snap.lexical, without_names(qplan.text, names), qplan.language)
-    rows = snap.committee_rows(None, snap.mask(filters))
+    rows = shared_document_rows(snap, snap.committee_rows(None, snap.mask(filters)), names, combined)
     out = []
     for name in names:
         if name not in rows:
@@ -268,6 +268,31 @@ def named_committee_evidence(
         if hit:
             out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out
+
+
+def shared_document_rows(
+    snap: Snapshot, rows: Mapping[str, np.ndarray], names: list[str], combined: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each named committee's rows, within one document where two or more of them have text.
+
+    A comparison sets like against like: two committees' replies to the same commission, not
+    one's reply with another's older report on a related matter. The document is the one the
+    question matches best over the committees it holds (the sum of each one's best chunk
+    score); a committee without text there, or no shared document, keeps all its rows."""
+    doc_codes = snap.cols.codes["doc_id"]
+    named = {n: np.asarray(rows[n]) for n in names if n in rows}
+    best: tuple[float, int] | None = None
+    for d in {int(c) for r in named.values() for c in doc_codes[r]}:
+        held = [r[doc_codes[r] == d] for r in named.values()]
+        held = [r for r in held if len(r)]
+        if len(held) < 2:
+            continue
+        score = float(sum(combined[r].max() for r in held))
+        if best is None or score > best[0]:
+            best = (score, d)
+    if best is None:
+        return named
+    return {n: (r[doc_codes[r] == best[1]] if (doc_codes[r] == best[1]).any() else r) for n, r in named.items()}
 
 
 def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan) -> list[Evidence]:

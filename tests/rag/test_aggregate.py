@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from rag.aggregate import committee_candidates
+from rag.aggregate import committee_candidates, shared_document_rows
 from rag.evidence import passage_sentences, without_frame
 from rag.types import ChatTurn
 
@@ -139,3 +140,25 @@ def test_an_english_comparison_quotes_both_committees_however_few_words_they_sha
     answer = pipeline.ask("How do the environment administration and the transport office describe their part in the city planning measures?")
     assert not answer.refused, answer.answer
     assert {c.committee for c in answer.citations} == {"Miljöförvaltningen", "Trafikkontoret"}
+
+
+def test_a_comparison_reads_both_committees_in_the_document_they_share(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Hässelby-Vällingby has text in four documents, Norrmalm only in the compilation of
+    replies: both are quoted from the compilation (like against like), not Hässelby-Vällingby
+    from an older report on a related motion."""
+    answer = pipeline.ask("Do Hässelby-Vällingby and Norrmalm agree on the facilitators for dialogue with social movements?")
+    assert answer.strategy == "compare", answer.answer
+    assert {c.committee for c in answer.citations} == {"Hässelby-Vällingby", "Norrmalm"}
+    assert len({c.doc_id for c in answer.citations}) == 1, [c.source for c in answer.citations]
+
+
+def test_shared_document_rows_keep_all_rows_when_no_document_is_shared(pipeline) -> None:  # type: ignore[no-untyped-def]
+    snap = pipeline.retriever.snapshot()
+    rows = snap.committee_rows(None, None)
+    combined = np.zeros(len(snap.ids))
+    # Hägersten-Älvsjö's action plan is its only text; Hässelby-Vällingby has none there.
+    alone = shared_document_rows(snap, rows, ["Hässelby-Vällingby", "Hägersten-Älvsjö"], combined)
+    assert list(alone["Hässelby-Vällingby"]) == list(rows["Hässelby-Vällingby"])
+    shared = shared_document_rows(snap, rows, ["Hässelby-Vällingby", "Norrmalm"], combined)
+    docs = {snap.cols.label("doc_id", int(i)) for i in shared["Hässelby-Vällingby"]}
+    assert len(docs) == 1 and len(shared["Hässelby-Vällingby"]) < len(rows["Hässelby-Vällingby"])
