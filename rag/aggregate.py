@@ -326,6 +326,31 @@ def reply_count_evidence(
     question's best passages come from (or the largest), its committees with a reply and those
     whose entry is a missing-reply note, within the question's group of committees."""
     snap = retriever.snapshot()
+    within = _compilation(snap, filters, retrieved)
+    if within is None:
+        return None
+    replied = snap.committee_rows(qplan.group_hint, within)
+    missing = snap.committee_rows(qplan.group_hint, within, replies=False)
+    if not replied and not missing:
+        return None
+    evidence = _missing_notes(snap, missing) or _openings(snap, replied)  # no reply missing: every reply shown
+    return ReplyCount(len(replied), len(replied) + len(missing), evidence)
+
+
+def replies_evidence(
+    retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan, retrieved: list[Passage]
+) -> list[Evidence]:
+    """"Which committees replied?" from the index's structure: the committees of the
+    question's compilation (and group) whose entry is a reply, not a missing-reply note, each
+    cited with its reply's opening sentence."""
+    snap = retriever.snapshot()
+    within = _compilation(snap, filters, retrieved)
+    return [] if within is None else _openings(snap, snap.committee_rows(qplan.group_hint, within))
+
+
+def _compilation(snap: Snapshot, filters: Filters | None, retrieved: list[Passage]) -> np.ndarray | None:
+    """The rows of the compilation of replies a structural question is about: the one its best
+    passages come from, else the largest."""
     docs = snap.compilations(snap.mask(filters))
     if not docs:
         return None
@@ -333,16 +358,16 @@ def reply_count_evidence(
     doc = doc or max(docs, key=lambda d: len(docs[d]))
     within = np.zeros(len(snap.ids), dtype=bool)
     within[docs[doc]] = True
-    replied = snap.committee_rows(qplan.group_hint, within)
-    missing = snap.committee_rows(qplan.group_hint, within, replies=False)
-    if not replied and not missing:
-        return None
-    evidence = _missing_notes(snap, missing)
-    if not missing:  # every reply, each shown by its opening sentence
-        for committee, rows in replied.items():
-            p = snap.passage(int(rows[0]), 1.0)
-            evidence.append(Evidence(p, passage_sentences(p.text, str(p.meta.get("section_path", "")))[:1] or [p.text], label=committee))
-    return ReplyCount(len(replied), len(replied) + len(missing), evidence)
+    return within
+
+
+def _openings(snap: Snapshot, replied: Mapping[str, np.ndarray]) -> list[Evidence]:
+    """Each committee's reply, shown by its opening sentence."""
+    out = []
+    for committee, rows in replied.items():
+        p = snap.passage(int(rows[0]), 1.0)
+        out.append(Evidence(p, passage_sentences(p.text, str(p.meta.get("section_path", "")))[:1] or [p.text], label=committee))
+    return out
 
 
 def committee_measure_evidence(retriever: HybridRetriever, filters: Filters | None, committee: str) -> list[Evidence]:

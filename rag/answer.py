@@ -213,12 +213,18 @@ class ExtractiveComposer:
                 lines.append(f"Svar saknas från {count_phrase(gap, language).lower()}: {name_list(names, language)}." if gap else "Alla har svarat:")
             lines += [f"- **{ev.label or ev.passage.committee}**: ”{' '.join(ev.sentences)}” [{n}]" for n, ev in enumerate(evidence, start=1)]
             return "\n".join(lines)
-        if kind in ("aggregate", "missing", "compare"):
+        if kind in ("aggregate", "missing", "compare", "replies"):
             if kind == "missing":
                 head = (
                     "According to the documents, these committees' replies are missing:"
                     if en
                     else "Enligt dokumenten saknas svar från följande nämnder:"
+                )
+            elif kind == "replies":
+                head = (
+                    "These committees replied; each reply opens (quoted in Swedish):"
+                    if en
+                    else "Dessa nämnder har svarat; så inleds varje svar:"
                 )
             elif kind == "compare":
                 head = "What each committee says (quoted in Swedish):" if en else "Vad respektive nämnd säger:"

@@ -35,9 +35,9 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "decisions.joblib"
 #: summary); committee kinds consult every committee's reply.
 KINDS = (
     "fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing", "count", "count_missing",
-    "count_replied",
+    "count_replied", "replied",
 )
-COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing", "count_replied"})
+COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing", "count_replied", "replied"})
 NUMBER_KINDS = frozenset({"numeric", "count", "count_missing", "count_replied"})
 
 

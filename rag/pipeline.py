@@ -26,6 +26,7 @@ from rag.aggregate import (
     missing_reply_evidence,
     named_committee_evidence,
     named_committees,
+    replies_evidence,
     reply_count_evidence,
 )
 from rag.answer import (
@@ -228,6 +229,8 @@ class RagPipeline:
         if qplan.replies_counted and (counted := reply_count_evidence(self.retriever, filters, qplan, retrieved)):
             kind, evidence = "replied", counted.evidence
             frame.count, frame.total = counted.replied, counted.total
+        elif qplan.lists_replies and (replies := replies_evidence(self.retriever, filters, qplan, retrieved)):
+            kind, evidence = "replies", replies
         elif qplan.missing_replies:
             kind, evidence = "missing", missing_reply_evidence(self.retriever, filters, qplan)
         elif len(named) == 1 and qplan.lists_identifiers and (measured := committee_measure_evidence(self.retriever, filters, named[0])):
@@ -254,11 +257,11 @@ class RagPipeline:
                     # ("4.2.1 Åtgärd: …", its section title), not the comment that answers.
                     title = section_title(str(evidence[0].passage.meta.get("section_path", "")))
                     frame.value = typed_value([title], None, None, {"identifier": 1.0}, qplan.original)
-        if kind in ("aggregate", "missing", "measures"):
+        if kind in ("aggregate", "missing", "measures", "replies"):
             frame.count = len(evidence)
         timings["rerank"] = time.perf_counter() - t0
 
-        if kind in ("aggregate", "compare", "missing", "measures", "replied") and evidence:
+        if kind in ("aggregate", "compare", "missing", "measures", "replied", "replies") and evidence:
             # What the answer was built from is what was retrieved: each committee's passage,
             # then the committees' other passages that say the same.
             first = [ev.passage for ev in evidence]

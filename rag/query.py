@@ -76,6 +76,11 @@ class QueryPlan:
         return self.kind == "count_replied"
 
     @property
+    def lists_replies(self) -> bool:
+        """"Which committees replied?": the list from the compilation's structure."""
+        return self.kind == "replied"
+
+    @property
     def yes_no(self) -> bool:
         return self.kind == "yes_no"
 

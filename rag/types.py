@@ -67,7 +67,7 @@ class Answer(BaseModel):
     answer: str
     refused: bool
     language: str = Field(description="'sv' or 'en': the language of the question and answer.")
-    strategy: str = Field(default="direct", description="direct | yes_no | aggregate | compare | missing | replied | measures | refuse")
+    strategy: str = Field(default="direct", description="direct | yes_no | aggregate | compare | missing | replied (a count) | replies (the list) | measures | refuse")
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[Retrieved] = Field(default_factory=list, description="Top retrieved passages.")
     latency_s: float = 0.0

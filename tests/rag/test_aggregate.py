@@ -51,7 +51,8 @@ def test_the_condition_alone_is_compared_with_each_committees_sentences(pipeline
 def test_an_english_condition_does_not_list_every_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.ask("Which committees describe efforts aimed specifically at foreign-born women?")
     replied = pipeline.ask("Vilka nämnder har svarat?")
-    assert answer.strategy == replied.strategy == "aggregate"
+    # "Which committees replied?" is answered from the compilation's structure: every reply.
+    assert (answer.strategy, replied.strategy) == ("aggregate", "replies")
     assert 0 < len(answer.citations) < len(replied.citations) / 2
 
 
@@ -162,3 +163,27 @@ def test_shared_document_rows_keep_all_rows_when_no_document_is_shared(pipeline)
     shared = shared_document_rows(snap, rows, ["Hässelby-Vällingby", "Norrmalm"], combined)
     docs = {snap.cols.label("doc_id", int(i)) for i in shared["Hässelby-Vällingby"]}
     assert len(docs) == 1 and len(shared["Hässelby-Vällingby"]) < len(rows["Hässelby-Vällingby"])
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("Vilka stadsdelsnämnder har svarat på kommissionens rapporter?", "stadsdel"),
+        ("Which specialist administrations sent in a reply?", "fack"),
+        ("Which committees replied to the commission?", None),
+    ],
+)
+def test_which_committees_replied_is_answered_from_the_compilations_structure(pipeline, question: str, group: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The list of committees whose entry in the compilation is a reply (not a missing-reply
+    note), within the group asked about, each cited: not the missing ones, and not the few
+    whose wording comes nearest the question."""
+    answer = pipeline.ask(question)
+    assert answer.strategy == "replies", answer.answer
+    snap = pipeline.retriever.snapshot()
+    expected = {
+        m["committee"] for m in snap.metas
+        if m.get("committee") and m.get("source", "").startswith("004") and not m.get("reply_missing")
+        and (group is None or str(m.get("section_path", "")).lower().startswith(group))
+    }
+    assert {c.committee for c in answer.citations} == expected
+    assert len(expected) >= 5
