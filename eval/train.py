@@ -373,7 +373,7 @@ def train(
     mx, my, mg = members.xy(feats["member"])
     sentence = sentence_model().fit(sx, sy, sg)
     member = table_model(c=MEMBER_C).fit(mx, my) if len(set(my.tolist())) == 2 else None
-    member_threshold = _member_floor(table_model(c=MEMBER_C), mx, my, mg)
+    member_threshold = _best_threshold(table_model(c=MEMBER_C), mx, my, mg, _mean_list_f1, grid=_FLOOR_GRID)
     report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg[sg < REPLY_GROUPS].tolist())), "top1": _top1(sx, sy, sg)}
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
@@ -564,11 +564,11 @@ def _refusal_utility(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float)
     return float(1 - errors / max(int(bank.sum()), 1))
 
 
-def _list_f1s(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> np.ndarray:
-    """Each question's F1 of the committees chosen as at answer time (:meth:`Decisions.members`:
-    the expected-F1 set, floored at ``t``), questions in the order of their group labels."""
+def _mean_list_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> float:
+    """Mean over questions of the F1 of the committees chosen as at answer time
+    (:meth:`Decisions.members`: the expected-F1 set, floored at ``t``)."""
     scores = []
-    for g in sorted(set(groups.tolist())):
+    for g in set(groups.tolist()):
         idx = groups == g
         chosen, gold = expected_f1_set(p[idx]) & (p[idx] >= t), y[idx] == 1
         hits = int((chosen & gold).sum())
@@ -579,7 +579,7 @@ def _list_f1s(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> np.
         else:
             precision, recall = hits / chosen.sum(), hits / gold.sum()
             scores.append(2 * precision * recall / (precision + recall))
-    return np.array(scores)
+    return float(np.mean(scores))
 
 
 def _best_threshold(
@@ -601,35 +601,6 @@ def _best_threshold(
     best = max(results)
     log.info("threshold curve (%s): %s", getattr(score, "__name__", score), " ".join(f"{t:.2f}:{sc:.4f}" for t, sc in zip(grid, scores, strict=True)))
     return best[2], round(best[3], 4)
-
-
-def _member_floor(model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
-    """The membership floor: the lowest on :data:`_FLOOR_GRID` whose out-of-fold list F1 is
-    within one standard error of the best floor's (paired over questions).
-
-    The expected-F1 set is the decision; a floor only hedges against probabilities that are
-    too high, and is kept only where it helps by more than the noise of a few hundred
-    questions (the one-standard-error rule of model selection). Picking the best point of a
-    flat curve moved the floor 0.15 → 0.25 when one train question changed route, and with
-    it one member of a dev list."""
-    if len(set(y.tolist())) < 2:
-        return 0.5, float("nan")
-    runs = [_oof(model, x, y, groups, seed) for seed in range(SEED, SEED + 5)]
-    per_t = np.array([np.mean([_list_f1s(p, y, groups, float(t)) for p in runs], axis=0) for t in _FLOOR_GRID])
-    means = per_t.mean(axis=1)
-    log.info("membership floor curve: %s", " ".join(f"{t:.2f}:{m:.4f}" for t, m in zip(_FLOOR_GRID, means, strict=True)))
-    i = simplest_within_one_se(per_t)
-    return float(_FLOOR_GRID[i]), round(float(means[i]), 4)
-
-
-def simplest_within_one_se(scores: np.ndarray) -> int:
-    """The first row of ``scores`` (settings × questions, simplest setting first) whose mean
-    is within one standard error of the best row's, the error of their paired difference."""
-    best = int(np.argmax(scores.mean(axis=1)))
-    diffs = scores[best] - scores  # each setting's loss against the best, per question
-    n = scores.shape[1]
-    se = diffs.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(len(scores))
-    return int(np.flatnonzero(diffs.mean(axis=1) <= se)[0])  # the best row always qualifies
 
 
 def _top1(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:

@@ -19,7 +19,6 @@ from eval.train import (
     load_typed_questions,
     missing_reply_sections,
     names_committee,
-    simplest_within_one_se,
     train,
 )
 from eval.train_stance import STANCE_GOLD
@@ -221,18 +220,3 @@ def test_answerability_reads_the_evidence_not_the_kind_of_question() -> None:
     rows = [answerable_row(kind=k, **evidence) for k in ("fact", "numeric", "items", "summary")]
     assert all(r == rows[0] for r in rows)
     assert rows[0]["typed_lacking"] == 0.05 and "typed_held" not in rows[0]
-
-
-def test_a_floor_is_kept_only_where_it_helps_by_more_than_the_noise() -> None:
-    """The membership floor: the simplest setting within one standard error of the best."""
-    rng = np.random.default_rng(0)
-    base = rng.uniform(0, 1, 100)
-    # A flat curve with a bump far below its noise: the simplest setting (no floor) stands.
-    flat = np.stack([base, base + rng.normal(0.004, 0.05, 100), base + rng.normal(0.002, 0.05, 100)])
-    assert int(np.argmax(flat.mean(axis=1))) != 0
-    assert simplest_within_one_se(flat) == 0
-    # A floor that helps every question clearly is chosen.
-    helps = np.stack([base, base + 0.1 + rng.normal(0, 0.01, 100), base + 0.05])
-    assert simplest_within_one_se(helps) == 1
-    # One question cannot tell: the best is the only one within zero error.
-    assert simplest_within_one_se(np.array([[0.2], [0.5]])) == 1
