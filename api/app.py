@@ -52,6 +52,7 @@ def _warm_up(app: FastAPI, components: Components) -> None:
         vec = components.embedder.embed_query_vector("uppvärmning")
         # One retrieval loads the snapshot and Chroma's vector index, so "ready" means fast.
         components.retriever.retrieve("uppvärmning", vec, 1)
+        components.pipeline.warm_up()
         app.state.model_ready = True
         log.info("ready: model loaded, %d chunks indexed", components.store.count())
     except Exception:

@@ -53,7 +53,7 @@ from rag.evidence import (
     without_frame,
     without_names,
 )
-from rag.features import answerable_row, measures, sentence_row, typed_fit, verdict_row
+from rag.features import answerable_row, given_names, measures, sentence_row, typed_fit, verdict_row
 from rag.hybrid import HybridRetriever, Snapshot, lexical_text
 from rag.overview import (
     CommitteeEvidence,
@@ -178,6 +178,11 @@ class RagPipeline:
         self.backend = backend or ExtractiveComposer()
         self.policy = policy or AnswerPolicy()
         self.decisions = decisions or load_decisions()
+
+    def warm_up(self) -> None:
+        """Load what answering reads lazily, off the request path: the given-name lists the
+        typed answers read (0.3 s), so the first question does not pay for them."""
+        given_names()
 
     # -- understanding -------------------------------------------------------------------
     def understand(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.answer import Evidence, ExtractiveComposer, Frame, count_phrase, name_list, typed_value, value_type
-from rag.features import answer_types_in
+from rag.features import answer_types_in, given_names
 from rag.types import Passage
 
 
@@ -133,3 +133,10 @@ def test_who_proposed_a_motion_is_answered_with_the_sentence_naming_its_authors(
     answer = pipeline.ask("Who proposed the motion about housing segregation for children?")
     assert not answer.refused
     assert "Karin Rågsjö" in answer.answer and "Måns Almqvist" in answer.answer
+
+
+def test_warm_up_loads_the_name_lists_off_the_request_path(pipeline) -> None:  # type: ignore[no-untyped-def]
+    given_names.cache_clear()
+    pipeline.warm_up()
+    assert given_names.cache_info().currsize == 1
+    assert "Karin" in given_names()
