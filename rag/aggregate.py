@@ -258,13 +258,18 @@ def named_committee_evidence(
 ) -> list[Evidence]:
     pol = policy or AggregatePolicy()
     snap, combined, _, _ = _scores(retriever, qplan, qvec, filters, pol)
-    terms = query_terms(snap.lexical, without_names(qplan.text, names), qplan.language)
+    question = without_names(qplan.text, names)
+    terms = query_terms(snap.lexical, question, qplan.language)
     rows = shared_document_rows(snap, snap.committee_rows(None, snap.mask(filters)), names, combined)
+    # Each side's sentences are read against the question without the committees' names: with
+    # them, a reply's first line ("Södermalm Utifrån rapporten …"), which holds the name, is
+    # the sentence nearest the question in e5.
+    svec = retriever.embed_query(question) if question.strip() else qvec
     out = []
     for name in names:
         if name not in rows:
             continue
-        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, qvec, scorer)
+        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, svec, scorer)
         if hit:
             out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out
