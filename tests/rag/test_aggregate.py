@@ -153,6 +153,17 @@ def test_a_comparison_reads_both_committees_in_the_document_they_share(pipeline)
     assert len({c.doc_id for c in answer.citations}) == 1, [c.source for c in answer.citations]
 
 
+def test_each_side_of_a_comparison_is_read_without_the_committees_names(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A reply's first line holds its committee's name ("Södermalm Utifrån rapporten …"), so
+    against the whole question e5 put it nearest; each side is read against the question
+    without the names, and quotes what the committee says on the matter."""
+    answer = pipeline.ask("How do Norrmalm and Södermalm differ on the navigator function for civil society?")
+    assert answer.strategy == "compare", answer.answer
+    quoted = {line.split("**")[1]: line for line in answer.answer.splitlines() if line.startswith("- **")}
+    assert set(quoted) == {"Norrmalm", "Södermalm"}, answer.answer
+    assert not any(line.split("”", 1)[1].startswith(name) for name, line in quoted.items()), answer.answer
+
+
 def test_shared_document_rows_keep_all_rows_when_no_document_is_shared(pipeline) -> None:  # type: ignore[no-untyped-def]
     snap = pipeline.retriever.snapshot()
     rows = snap.committee_rows(None, None)
