@@ -600,7 +600,7 @@ class RagPipeline:
             # 0.29 → 0.45 on the train split's summaries, citation precision 0.59 → 0.55).
             if evidence and best.score < 0.5 * top.score and not qplan.summarise:
                 break
-            evidence.append(Evidence(best.passage, self._central(group)))
+            evidence.append(Evidence(best.passage, self._central(group, fill=qplan.summarise)))
         if qplan.summarise:
             # A summary reads in the document's order, not the ranker's.
             evidence.sort(key=lambda ev: (str(ev.passage.meta.get("source", "")), int(ev.passage.meta.get("char_start") or 0)))
@@ -619,12 +619,14 @@ class RagPipeline:
         return out
 
     @staticmethod
-    def _central(group: list[SentenceCandidate]) -> list[str]:
-        """A passage's central sentences for a summary: those the ranker scores at least half
-        as high as the passage's best, with the best one's successor, in document order and
-        within a paragraph's length."""
+    def _central(group: list[SentenceCandidate], fill: bool = False) -> list[str]:
+        """A passage's central sentences: those the ranker scores at least half as high as the
+        passage's best, with the best one's successor, in document order and within a
+        paragraph's length. A summary (``fill``) takes the paragraph's length from the best
+        sentence outwards instead: what a reply says around its central sentence is its
+        content, whatever the ranker (trained to find one answering sentence) scores it."""
         best = group[0]
-        chosen = {c.index for c in group if c.score >= 0.5 * best.score}
+        chosen = {c.index for c in group if fill or c.score >= 0.5 * best.score}
         chosen.add(best.index)
         if best.index + 1 < len(best.sentences):
             chosen.add(best.index + 1)
