@@ -28,6 +28,7 @@ from rag.evidence import (
     SentenceScores,
     anchors,
     announced,
+    paragraph_around,
     passage_sentences,
     query_terms,
     sentence_scores,
@@ -93,11 +94,14 @@ def _best_window(
     qvec: np.ndarray | None = None,
     scorer: SentenceScorer | None = None,
     condition: np.ndarray | None = None,
+    paragraph: bool = False,
 ) -> Window | None:
     """The committee's best window among its top-k chunks: centred on the sentence the
     ranker (``scorer``) scores highest, or the best-covering one without a ranker.
     ``condition`` is the embedding of the question's condition alone, read as a feature
-    (without it, the question's own similarities stand in)."""
+    (without it, the question's own similarities stand in). With ``paragraph``, the window
+    is the paragraph around that sentence (one side of a comparison), else the sentence and
+    the neighbours that cover nearly as well (one member of a list)."""
     arr = np.array(rows)
     hits: list[tuple[float, Window]] = []
     for rank, i in enumerate(arr[np.argsort(-combined[arr])[:k]]):
@@ -112,7 +116,10 @@ def _best_window(
         scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)
         j = int(np.argmax(scores))
         csims = snap.sentence_similarities(p, len(sents), condition) if condition is not None else sims
-        shown = [x for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
+        if paragraph:
+            shown = paragraph_around(sents, j)
+        else:
+            shown = [x for x in (j - 1, j, j + 1) if 0 <= x < len(sents) and (x == j or ws[x] >= 0.6 * ws[j] > 0)]
         quote = [sents[x] for x in announced(sents, shown)]
         window = Window(
             coverage=ws[j], passage=p, quote=quote, alternates=[], own=sc.own[j], score=float(scores[j]),
@@ -269,7 +276,7 @@ def named_committee_evidence(
     for name in names:
         if name not in rows:
             continue
-        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, svec, scorer)
+        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, svec, scorer, paragraph=True)
         if hit:
             out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
     return out

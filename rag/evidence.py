@@ -23,6 +23,19 @@ def passage_sentences(text: str, section_path: str) -> list[str]:
 
 #: At most this many characters of announced items join a quote.
 ANNOUNCED_CHARS = 600
+#: A paragraph: how much of one passage a summary or one side of a comparison quotes.
+PARAGRAPH_CHARS = 900
+
+
+def paragraph_around(sentences: list[str], best: int, chosen: set[int] | None = None, budget: int = PARAGRAPH_CHARS) -> list[int]:
+    """The sentences (of ``chosen``; all by default) nearest ``best`` first, each while it still
+    fits in ``budget`` characters, in document order: a central sentence with what surrounds it."""
+    out: list[int] = []
+    for i in sorted(chosen if chosen is not None else range(len(sentences)), key=lambda i: (i != best, abs(i - best))):
+        if out and sum(len(sentences[j]) for j in out) + len(sentences[i]) > budget:
+            continue
+        out.append(i)
+    return sorted(out)
 
 
 def announced(sentences: list[str], shown: list[int]) -> list[int]:

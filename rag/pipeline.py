@@ -41,11 +41,13 @@ from rag.answer import (
 )
 from rag.decisions import Decisions, load_decisions
 from rag.evidence import (
+    PARAGRAPH_CHARS,
     QueryTerms,
     SentenceScores,
     announced,
     coverage,
     covers_anchor,
+    paragraph_around,
     passage_sentences,
     query_terms,
     sentence_scores,
@@ -94,7 +96,7 @@ class AnswerPolicy:
     max_evidence_summary: int = 3
 
 
-SUMMARY_CHARS = 900
+SUMMARY_CHARS = PARAGRAPH_CHARS
 _SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 _SUMMARY_LEAD = re.compile(r"^(sammanfattning|summary)\b\s*", re.IGNORECASE)
 _SUMMARY_HEADING = re.compile(r"^\s*(sammanfattning|summary)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -626,16 +628,10 @@ class RagPipeline:
         sentence outwards instead: what a reply says around its central sentence is its
         content, whatever the ranker (trained to find one answering sentence) scores it."""
         best = group[0]
-        chosen = {c.index for c in group if fill or c.score >= 0.5 * best.score}
-        chosen.add(best.index)
-        if best.index + 1 < len(best.sentences):
+        chosen = None if fill else {c.index for c in group if c.score >= 0.5 * best.score} | {best.index}
+        if chosen is not None and best.index + 1 < len(best.sentences):
             chosen.add(best.index + 1)
-        out: list[str] = []
-        for i in sorted(chosen, key=lambda i: (i != best.index, abs(i - best.index))):
-            if out and sum(len(best.sentences[j]) for j in out) + len(best.sentences[i]) > SUMMARY_CHARS:
-                continue
-            out.append(i)
-        return [best.sentences[i] for i in announced(best.sentences, sorted(out))]
+        return [best.sentences[i] for i in announced(best.sentences, paragraph_around(best.sentences, best.index, chosen, SUMMARY_CHARS))]
 
     @staticmethod
     def _quote(c: SentenceCandidate) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rag.aggregate import committee_candidates, shared_document_rows
-from rag.evidence import passage_sentences, without_frame
+from rag.evidence import PARAGRAPH_CHARS, passage_sentences, without_frame
 from rag.types import ChatTurn
 
 
@@ -162,6 +164,21 @@ def test_each_side_of_a_comparison_is_read_without_the_committees_names(pipeline
     quoted = {line.split("**")[1]: line for line in answer.answer.splitlines() if line.startswith("- **")}
     assert set(quoted) == {"Norrmalm", "Södermalm"}, answer.answer
     assert not any(line.split("”", 1)[1].startswith(name) for name, line in quoted.items()), answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Jämför hur Bromma och Skarpnäck vill öppna lokaler för föreningslivet.",
+    "How do Hägersten-Liljeholmen and Hässelby-Vällingby differ on resources for the navigators?",
+])
+def test_each_side_of_a_comparison_is_quoted_with_its_paragraph(pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
+    """One side of a comparison is a position, not one sentence: each committee's central
+    sentence is quoted with what surrounds it, up to a paragraph (``PARAGRAPH_CHARS``)."""
+    answer = pipeline.ask(question)
+    assert answer.strategy == "compare", answer.answer
+    quotes = re.findall(r"”(.*?)” \[\d+\]", answer.answer, re.S)
+    assert len(quotes) == len(answer.citations) == 2, answer.answer
+    for quote, citation in zip(quotes, answer.citations, strict=True):
+        assert len(quote) >= 0.6 * min(len(citation.text), PARAGRAPH_CHARS), (len(quote), len(citation.text))
 
 
 def test_shared_document_rows_keep_all_rows_when_no_document_is_shared(pipeline) -> None:  # type: ignore[no-untyped-def]
