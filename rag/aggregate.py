@@ -205,6 +205,8 @@ def committee_candidates(
             "max_sim": hit.max_sim,
             "condition_sim": hit.condition_sim,
             "condition_max_sim": hit.condition_max_sim,
+            # "Vilka av dem …?": a committee the previous answer named, asked about again.
+            "within": float(committee in qplan.within),
         }))
     rows_f = member_rows([f for _, _, f in raw])
     return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights) or bool(raw_tokens(question))

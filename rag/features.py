@@ -282,7 +282,8 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     best window), ``own`` (of its best sentence alone), ``dense`` (its best chunk's
     similarity), ``lexical`` (its best BM25 score), ``anchor``, ``measure_hit``, ``measure_asked``,
     and the best and highest sentence similarities to the question (``sim``, ``max_sim``) and
-    to its condition alone (``condition_sim``, ``condition_max_sim``).
+    to its condition alone (``condition_sim``, ``condition_max_sim``); ``within`` (optional)
+    marks a committee a follow-up narrows the previous answer to.
     """
     if not windows:
         return []
@@ -330,6 +331,10 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
             "condition_sim_gap": csim.max() - csim[i],
             "condition_max_z": (cmax[i] - cmax.mean()) / cmstd,
             "condition_max_gap": cmax.max() - cmax[i],
+            # Narrowing a previous list ("which of those two …?") asks about committees that
+            # already met a related condition: how much more likely that makes them members
+            # is learnt, like every other weight.
+            "within": w.get("within", 0.0),
         })
     return rows
 

@@ -36,7 +36,8 @@ _FOLLOW_UP = re.compile(
 #: about this corpus.
 _ANAPHOR = re.compile(
     r"(?<![\w-])(de|dem|deras|det|den|dess|denna|detta|dessa|där|sådana?|they|them|their|it|its|"
-    r"this|that|these|those|there|such|samma|same)(?![\w-])",
+    r"this|that|these|those|there|such|samma|same|båda|bägge|both|either|neither|"
+    r"the (?:two|three|four|five))(?![\w-])",
     re.IGNORECASE,
 )
 _GROUP_HINTS_EN = {"district": "stadsdel", "specialist": "fack", "department": "fack"}

@@ -84,6 +84,23 @@ def test_which_of_them_chooses_among_the_committees_of_the_previous_answer(pipel
     assert {"Hässelby-Vällingby", "Norrmalm", "Södermalm"} <= {c.committee for c in alone.citations}
 
 
+def test_narrowing_a_list_keeps_the_members_that_meet_the_new_condition_too(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """All three committees that want facilitators coordinated centrally also write about
+    the navigators (lotsar): "Vilka av dem nämner lotsar?" lists all three. Membership learns
+    how much more likely a committee the previous answer named is to meet a follow-up's
+    condition (the feature ``within``); without it, only Hässelby-Vällingby was listed."""
+    history = [
+        ChatTurn("user", "Vilka nämnder vill att facilitatorer samordnas centralt?"),
+        ChatTurn("assistant", "Tre nämnder: Hässelby-Vällingby, Norrmalm och Södermalm."),
+    ]
+    answer = pipeline.ask("Vilka av dem nämner lotsar?", history)
+    assert answer.strategy == "aggregate", answer.answer
+    assert {c.committee for c in answer.citations} == {"Hässelby-Vällingby", "Norrmalm", "Södermalm"}, answer.answer
+    qplan, qvec = pipeline.understand("Vilka av dem nämner lotsar?", history)
+    candidates, _ = committee_candidates(pipeline.retriever, qplan, qvec, None)
+    assert {c.committee for c in candidates if c.features["within"]} == {"Hässelby-Vällingby", "Norrmalm", "Södermalm"}
+
+
 @pytest.mark.parametrize(
     ("question", "lead", "missing"),
     [

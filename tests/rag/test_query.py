@@ -196,7 +196,11 @@ def test_a_pronoun_points_back_to_the_committees_the_previous_answer_named() -> 
     names = ["Bromma", "Farsta", "Norrmalm", "Södermalm"]
     answer = "Två nämnder: Bromma och Norrmalm.\n- **Bromma**: ”Farsta gör likadant” [1]"
     history = [ChatTurn("user", "Vilka nämnder skriver om mötesplatser?"), ChatTurn("assistant", answer)]
-    for question in ("Vilka av dem vill ha fler lokaler?", "Do either of them want more premises?", "Do the same two want more premises?"):
+    for question in (
+        "Vilka av dem vill ha fler lokaler?", "Do either of them want more premises?", "Do the same two want more premises?",
+        # A quantifier points back as a pronoun does.
+        "Which of the two want more premises?", "Vill båda ha fler lokaler?", "Do both want more premises?",
+    ):
         assert referents(question, history, names) == ["Bromma", "Norrmalm"], question
     # A question that does not point back chooses among every committee; so does one with no answer before it.
     assert referents("Vilka nämnder vill ha fler lokaler?", history, names) == []
