@@ -96,7 +96,6 @@ class AnswerPolicy:
     max_evidence_summary: int = 3
 
 
-SUMMARY_CHARS = PARAGRAPH_CHARS
 _SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
 _SUMMARY_LEAD = re.compile(r"^(sammanfattning|summary)\b\s*", re.IGNORECASE)
 _SUMMARY_HEADING = re.compile(r"^\s*(sammanfattning|summary)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -615,7 +614,7 @@ class RagPipeline:
         sents = [_SUMMARY_LEAD.sub("", c.sentences[c.summary_start]), *c.sentences[c.summary_start + 1 :]]
         out: list[str] = []
         for sent in sents:
-            if out and sum(map(len, out)) + len(sent) > SUMMARY_CHARS:
+            if out and sum(map(len, out)) + len(sent) > PARAGRAPH_CHARS:
                 break
             out.append(sent)
         return out
@@ -628,10 +627,11 @@ class RagPipeline:
         sentence outwards instead: what a reply says around its central sentence is its
         content, whatever the ranker (trained to find one answering sentence) scores it."""
         best = group[0]
-        chosen = None if fill else {c.index for c in group if c.score >= 0.5 * best.score} | {best.index}
-        if chosen is not None and best.index + 1 < len(best.sentences):
-            chosen.add(best.index + 1)
-        return [best.sentences[i] for i in announced(best.sentences, paragraph_around(best.sentences, best.index, chosen, SUMMARY_CHARS))]
+        chosen = None  # every sentence of the passage
+        if not fill:
+            successor = min(best.index + 1, len(best.sentences) - 1)
+            chosen = {c.index for c in group if c.score >= 0.5 * best.score} | {best.index, successor}
+        return [best.sentences[i] for i in announced(best.sentences, paragraph_around(best.sentences, best.index, chosen))]
 
     @staticmethod
     def _quote(c: SentenceCandidate) -> list[str]:

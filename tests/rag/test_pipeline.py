@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rag.pipeline import SUMMARY_CHARS
+from rag.evidence import PARAGRAPH_CHARS
 from rag.types import ChatTurn, Filters
 
 CENTRAL_FACILITATORS = {"Hässelby-Vällingby", "Norrmalm", "Södermalm"}
@@ -158,13 +158,13 @@ def test_a_summary_of_a_reply_quotes_its_central_passages_in_document_order(pipe
 @pytest.mark.parametrize("question", ["Sammanfatta Farstas svar på kommissionens förslag.", "Summarise Bromma's reply to the commission."])
 def test_a_summary_quotes_a_paragraph_around_each_central_sentence(pipeline, question: str) -> None:  # type: ignore[no-untyped-def]
     """A summary quotes each passage's central sentence with what surrounds it, up to a
-    paragraph's length (``SUMMARY_CHARS``): the ranker learnt to find one answering sentence,
+    paragraph's length (``PARAGRAPH_CHARS``): the ranker learnt to find one answering sentence,
     and its low scores for the neighbours left summaries two sentences long."""
     answer = pipeline.ask(question)
     quotes = re.findall(r"”(.*?)” \[\d+\]", answer.answer, re.S)
     assert len(quotes) == len(answer.citations) >= 2, answer.answer
     for quote, citation in zip(quotes, answer.citations, strict=True):
-        assert len(quote) >= 0.6 * min(len(citation.text), SUMMARY_CHARS), (len(quote), len(citation.text))
+        assert len(quote) >= 0.6 * min(len(citation.text), PARAGRAPH_CHARS), (len(quote), len(citation.text))
     assert_grounded(answer)
 
 
