@@ -57,14 +57,15 @@ def committee_sections(corpus: str = str(CORPUS)) -> dict[str, str]:
     offset = 0
     for line in text.splitlines(keepends=True):
         name = line.strip()
-        if name in _COMMITTEES and name not in {n for _, n in starts}:
+        if name in COMPILATION_COMMITTEES and name not in {n for _, n in starts}:
             starts.append((offset, name))
         offset += len(line)
     bounds = [s for s, _ in starts[1:]] + [len(text)]
     return {name: normalise(text[s:e]) for (s, name), e in zip(starts, bounds, strict=True)}
 
 
-_COMMITTEES = {
+#: The committees of the compilation of replies (the bank's validator checks quotes per section).
+COMPILATION_COMMITTEES = {
     "Arbetsmarknadsförvaltningen", "Exploateringskontoret", "Fastighetskontoret",
     "Idrottförvaltningen", "Kulturförvaltningen", "Kyrkogårdsförvaltningen",
     "Miljöförvaltningen", "Revisionskontoret", "Serviceförvaltningen", "Socialförvaltningen",

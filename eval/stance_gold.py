@@ -18,7 +18,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from eval.bank import _COMMITTEES, CORPUS, VALIDATION_COMMITTEES, committee_sections, load
+from eval.bank import COMPILATION_COMMITTEES, CORPUS, VALIDATION_COMMITTEES, committee_sections, load
 from eval.matching import normalise
 
 #: The stances of an overview row (issue #15), in the order an overview lists them.
@@ -44,7 +44,7 @@ def check_row(row: dict, sections: dict[str, str]) -> list[str]:
         out.append("id is not s + three digits")
     if not _MEASURE.match(str(row["measure"])):
         out.append(f"measure {row['measure']!r} is not a measure number")
-    if row["committee"] not in _COMMITTEES:
+    if row["committee"] not in COMPILATION_COMMITTEES:
         out.append(f"committee {row['committee']!r} is not a reply of the compilation")
         return out
     if row["stance"] not in STANCES:
@@ -77,8 +77,8 @@ def check(rows: list[dict], corpus: Path = CORPUS) -> list[str]:
     for r in rows:
         per_measure[str(r.get("measure"))][r.get("committee")] += 1
     for m, seen in per_measure.items():
-        if set(seen) != _COMMITTEES or any(c != 1 for c in seen.values()):
-            lacking = sorted(_COMMITTEES - set(seen))
+        if set(seen) != COMPILATION_COMMITTEES or any(c != 1 for c in seen.values()):
+            lacking = sorted(COMPILATION_COMMITTEES - set(seen))
             twice = sorted(c for c, n in seen.items() if n > 1)
             problems.append(f"measure {m}: every committee once (lacking {lacking}, twice {twice})")
     return problems

@@ -38,6 +38,27 @@ def paragraph_around(sentences: list[str], best: int, chosen: set[int] | None = 
     return sorted(out)
 
 
+_SUMMARY_SECTION = re.compile(r"sammanfattning|summary", re.IGNORECASE)
+_SUMMARY_LEAD = re.compile(r"^(sammanfattning|summary)\b\s*", re.IGNORECASE)
+_SUMMARY_HEADING = re.compile(r"^\s*(sammanfattning|summary)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def summary_start(text: str, section_path: str, sentences: list[str]) -> int | None:
+    """Where the document's own summary starts in a passage: at 0 if the passage is labelled a
+    summary section, at the sentence after a "Sammanfattning" heading line inside it (short
+    sections are packed together), or None."""
+    if _SUMMARY_SECTION.search(section_path):
+        return 0
+    if _SUMMARY_HEADING.search(text):
+        return next((i for i, sent in enumerate(sentences) if _SUMMARY_LEAD.match(sent)), None)
+    return None
+
+
+def without_summary_lead(sentence: str) -> str:
+    """A summary's first sentence without its "Sammanfattning" heading."""
+    return _SUMMARY_LEAD.sub("", sentence)
+
+
 def announced(sentences: list[str], shown: list[int]) -> list[int]:
     """``shown`` (sentence indices, in order) with what a shown sentence ending in a colon or a
     semicolon announces ("Nämnden är berörd av två åtgärder;"): the bullet items that follow

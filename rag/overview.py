@@ -6,7 +6,7 @@ gets one row:
 
 - ``reply_missing`` from the index's metadata (flagged at ingest);
 - otherwise the committee's best evidence is found exactly as for "which committees …"
-  questions (:func:`rag.aggregate.committee_candidates`: the sentence ranker over each
+  questions (:func:`rag.windows.committee_candidates`: the sentence ranker over each
   committee's own passages, a measure number in the text counting as a strong hint);
 - a learned *addressed* model decides whether that evidence is about the measure at all
   (``not_addressed`` otherwise);
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.aggregate import SentenceScorer, committee_candidates
 from rag.answer import Evidence
 from rag.decisions import Decisions
 from rag.evidence import passage_sentences
@@ -36,6 +35,7 @@ from rag.hybrid import HybridRetriever, Snapshot
 from rag.query import QueryPlan
 from rag.text import detect_language
 from rag.types import Filters, Passage
+from rag.windows import SentenceScorer, committee_candidates
 
 #: The stances of an overview row, in the order an overview sorts them.
 STANCES = ("positive", "positive_conditions", "negative", "mentions", "not_addressed", "reply_missing")

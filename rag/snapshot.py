@@ -337,6 +337,16 @@ class Snapshot:
     def passage(self, i: int, score: float = 0.0) -> Passage:
         return Passage(self.ids[i], self.texts[i], self.metas[i], score)
 
+    def vector_of(self, chunk_id: str) -> np.ndarray | None:
+        """A chunk's stored passage vector (None when the chunk is not in this snapshot)."""
+        row = self.row.get(chunk_id)
+        return None if row is None else self.vectors[row]
+
+    def similarity(self, chunk_id: str, qvec: np.ndarray) -> float | None:
+        """e5 similarity of a chunk's stored vector to ``qvec`` (None when it is not here)."""
+        vector = self.vector_of(chunk_id)
+        return None if vector is None else float(vector @ qvec)
+
     def sentence_similarities(self, p: Passage, n: int, qvec: np.ndarray) -> np.ndarray:
         """e5 similarity of each of the passage's ``n`` sentences to the question, from the
         vectors stored at ingest; the passage's own similarity where they are missing (an

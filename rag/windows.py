@@ -1,17 +1,13 @@
-"""Committee-aware strategies: consult every committee's reply, not a global top-k.
+"""Each committee's best sentence window for a question: what the committee strategies read.
 
-- ``aggregate_evidence`` ("which committees …"): each committee's best sentence window for
-  the question is found among its own chunks (the learned sentence ranker); the learned
-  membership model decides which committees that window shows meet the condition. Each
-  listed committee cites its own passage.
-- ``named_committee_evidence`` ("what do Norrmalm and Södermalm say …"): the best window of
-  each committee the question names, whatever its share of the question's words (an English
-  question shares few with the Swedish text).
-- ``missing_reply_evidence`` ("which committees did not reply?"): replies flagged at ingest.
-- ``reply_count_evidence`` ("how many committees replied?"): the compilation's committees,
-  with and without a reply.
-- ``committee_measure_evidence`` ("which measures does Norrmalm comment on?"): the measure
-  numbers in one committee's own reply.
+The compilation of replies holds some thirty committees' texts; a question about committees
+("which committees …", "compare Norrmalm and Södermalm", the remiss overview) reads each
+committee's own chunks, not a global top-k:
+
+- :func:`committee_candidates`: every committee's best window, centred on the sentence the
+  learned ranker scores highest among its own chunks, with the membership model's features;
+- :func:`best_window`: one committee's window (a paragraph, for one side of a comparison);
+- :func:`sentence_scorer`: the learned sentence ranker over one passage's sentences.
 """
 
 from __future__ import annotations
@@ -21,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer import Evidence
 from rag.decisions import Decisions
 from rag.evidence import (
     QueryTerms,
@@ -33,11 +28,12 @@ from rag.evidence import (
     query_terms,
     sentence_scores,
     stems_of,
+    summary_start,
     with_name_phrases,
     without_frame,
     without_names,
 )
-from rag.features import measure_numbers, measure_order, measures, member_rows
+from rag.features import measures, member_rows, sentence_row
 from rag.hybrid import HybridRetriever, Snapshot
 from rag.lexical import raw_tokens
 from rag.query import QueryPlan, names_in
@@ -85,7 +81,41 @@ class Window:
 SentenceScorer = Callable[[Passage, list[str], SentenceScores, np.ndarray, int], np.ndarray]
 
 
-def _best_window(
+def sentence_scorer(
+    retriever: HybridRetriever,
+    decisions: Decisions,
+    qplan: QueryPlan,
+    qvec: np.ndarray,
+    record: list[tuple[Passage, list[str], list[dict[str, float]]]] | None = None,
+) -> SentenceScorer:
+    """The learned sentence ranker over the sentences of one committee's passage (``record``
+    keeps what it scored, for training; without a ranker, the window coverage ranks)."""
+    snap = retriever.snapshot()
+    asked = measures(qplan.text)
+
+    def score(p: Passage, sents: list[str], sc: SentenceScores, sims: np.ndarray, rank: int) -> np.ndarray:
+        dense = snap.similarity(p.id, qvec) or 0.0
+        start = summary_start(p.text, str(p.meta.get("section_path", "")), sents)
+        rows = [
+            sentence_row(
+                kind=qplan.kind, window=sc.window[i], own=sc.own[i], max_window=max(sc.window), max_own=max(sc.own),
+                dense=dense, max_dense=dense, rank=rank, position=i, n_sentences=len(sents), sentence=sent,
+                question_measures=asked, in_summary=start is not None and i >= start,
+                lang_en=qplan.language == "en", sim=float(sims[i]), max_sim=float(sims.max()),
+                wanted=qplan.answer_type,
+            )
+            for i, sent in enumerate(sents)
+        ]
+        if record is not None:
+            record.append((p, sents, rows))
+        if decisions.sentence is None:
+            return np.asarray(sc.window)
+        return decisions.sentence_scores(rows)
+
+    return score
+
+
+def best_window(
     snap: Snapshot,
     terms: QueryTerms,
     rows: list[int],
@@ -139,7 +169,7 @@ def _best_window(
     return best
 
 
-def _scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
+def committee_scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
     """The snapshot, the combined score per chunk, and its dense and BM25 parts."""
     snap, dense, lexical = retriever.score_all(qplan.text, qvec, filters)
     lex_norm = lexical / (lexical.max() or 1.0) if len(lexical) else lexical
@@ -168,7 +198,7 @@ def committee_candidates(
     corpus never uses state one too: an English condition ("grant guidelines") matches no
     Swedish term, but the membership model still reads its e5 similarities."""
     pol = policy or AggregatePolicy()
-    snap, combined, dense_all, lexical_all = _scores(retriever, qplan, qvec, filters, pol)
+    snap, combined, dense_all, lexical_all = committee_scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return [], False
     # A committee left out ("utöver stadsbyggnadskontoret") is not part of the condition.
@@ -181,7 +211,7 @@ def committee_candidates(
     want = {a[:6] for a in anchors(terms)}
     raw: list[tuple[str, Window, dict[str, float]]] = []
     for committee, rows in snap.committee_rows(qplan.group_hint, snap.mask(filters)).items():
-        hit = _best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer, cvec)
+        hit = best_window(snap, terms, rows, combined, pol.candidates_per_committee, qvec, scorer, cvec)
         if not hit:
             continue
         window_text = " ".join(hit.quote)
@@ -212,78 +242,6 @@ def committee_candidates(
     return [Candidate(c, w, f) for (c, w, _), f in zip(raw, rows_f, strict=True)], bool(terms.weights) or bool(raw_tokens(question))
 
 
-@dataclass
-class CommitteeList:
-    """A "which committees …" answer's evidence: the members, each citing its own passage,
-    and the best passages of the committees the membership model ranked next, most probable
-    first (what an official checks when a committee seems to be missing from the list)."""
-
-    evidence: list[Evidence]
-    runners_up: list[Passage]
-
-
-def aggregate_evidence(
-    retriever: HybridRetriever,
-    qplan: QueryPlan,
-    qvec: np.ndarray,
-    filters: Filters | None,
-    decisions: Decisions,
-    scorer: SentenceScorer | None = None,
-    policy: AggregatePolicy | None = None,
-) -> CommitteeList:
-    """The committees whose best evidence meets the question's condition (learned), each
-    citing its own passage; with no content terms, every committee that replied."""
-    candidates, has_terms = committee_candidates(retriever, qplan, qvec, filters, scorer, policy)
-    if not candidates:
-        return CommitteeList([], [])
-    # "Vilka av dem …?" chooses among the committees the previous answer named; "which other
-    # …?" and "utöver X" leave committees out. The features stay relative to every
-    # committee's, as the membership model learnt them.
-    among = np.array([(not qplan.within or c.committee in qplan.within) and c.committee not in qplan.excluded for c in candidates])
-    if not among.any():
-        among[:] = True
-    if has_terms:
-        p = decisions.p_member([c.features for c in candidates])
-        keep = np.zeros(len(candidates), dtype=bool)
-        keep[among] = decisions.chosen(p[among])
-    else:
-        p, keep = np.ones(len(candidates)), among
-    order = sorted(range(len(candidates)), key=lambda i: (-p[i], candidates[i].committee))
-    members = [candidates[i] for i in order if keep[i]]
-    return CommitteeList(
-        [Evidence(c.window.passage, c.window.quote, label=c.committee, alternates=c.window.alternates) for c in members],
-        [candidates[i].window.passage for i in order if among[i] and not keep[i]],
-    )
-
-
-def named_committee_evidence(
-    retriever: HybridRetriever,
-    qplan: QueryPlan,
-    qvec: np.ndarray,
-    filters: Filters | None,
-    names: list[str],
-    scorer: SentenceScorer | None = None,
-    policy: AggregatePolicy | None = None,
-) -> list[Evidence]:
-    pol = policy or AggregatePolicy()
-    snap, combined, _, _ = _scores(retriever, qplan, qvec, filters, pol)
-    question = without_names(qplan.text, names)
-    terms = query_terms(snap.lexical, question, qplan.language)
-    rows = shared_document_rows(snap, snap.committee_rows(None, snap.mask(filters)), names, combined)
-    # Each side's sentences are read against the question without the committees' names: with
-    # them, a reply's first line ("Södermalm Utifrån rapporten …"), which holds the name, is
-    # the sentence nearest the question in e5.
-    svec = retriever.embed_query(question) if question.strip() else qvec
-    out = []
-    for name in names:
-        if name not in rows:
-            continue
-        hit = _best_window(snap, terms, rows[name], combined, pol.candidates_per_committee, svec, scorer, paragraph=True)
-        if hit:
-            out.append(Evidence(hit.passage, hit.quote, label=name, alternates=hit.alternates))
-    return out
-
-
 def shared_document_rows(
     snap: Snapshot, rows: Mapping[str, np.ndarray], names: list[str], combined: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -309,95 +267,3 @@ def shared_document_rows(
     return {n: (r[doc_codes[r] == best[1]] if (doc_codes[r] == best[1]).any() else r) for n, r in named.items()}
 
 
-def missing_reply_evidence(retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan) -> list[Evidence]:
-    snap = retriever.snapshot()
-    return _missing_notes(snap, snap.committee_rows(qplan.group_hint, snap.mask(filters), replies=False))
-
-
-def _missing_notes(snap: Snapshot, missing: dict[str, np.ndarray]) -> list[Evidence]:
-    """Each committee's missing-reply note, quoted without its heading."""
-    out = []
-    for committee, rows in missing.items():
-        p = snap.passage(int(rows[0]), 1.0)
-        out.append(Evidence(p, [p.text.split("\n", 1)[-1].strip() or p.text], label=committee))
-    return out
-
-
-@dataclass
-class ReplyCount:
-    """How many committees of a compilation replied, of how many; the missing replies cited
-    (or, when none is missing, each reply)."""
-
-    replied: int
-    total: int
-    evidence: list[Evidence]
-
-
-def reply_count_evidence(
-    retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan, retrieved: list[Passage]
-) -> ReplyCount | None:
-    """"How many committees replied?" from the index's structure: the compilation the
-    question's best passages come from (or the largest), its committees with a reply and those
-    whose entry is a missing-reply note, within the question's group of committees."""
-    snap = retriever.snapshot()
-    within = _compilation(snap, filters, retrieved)
-    if within is None:
-        return None
-    replied = snap.committee_rows(qplan.group_hint, within)
-    missing = snap.committee_rows(qplan.group_hint, within, replies=False)
-    if not replied and not missing:
-        return None
-    evidence = _missing_notes(snap, missing) or _openings(snap, replied)  # no reply missing: every reply shown
-    return ReplyCount(len(replied), len(replied) + len(missing), evidence)
-
-
-def replies_evidence(
-    retriever: HybridRetriever, filters: Filters | None, qplan: QueryPlan, retrieved: list[Passage]
-) -> list[Evidence]:
-    """"Which committees replied?" from the index's structure: the committees of the
-    question's compilation (and group) whose entry is a reply, not a missing-reply note, each
-    cited with its reply's opening sentence."""
-    snap = retriever.snapshot()
-    within = _compilation(snap, filters, retrieved)
-    return [] if within is None else _openings(snap, snap.committee_rows(qplan.group_hint, within))
-
-
-def _compilation(snap: Snapshot, filters: Filters | None, retrieved: list[Passage]) -> np.ndarray | None:
-    """The rows of the compilation of replies a structural question is about: the one its best
-    passages come from, else the largest."""
-    docs = snap.compilations(snap.mask(filters))
-    if not docs:
-        return None
-    doc = next((p.doc_id for p in retrieved if p.doc_id in docs), None)
-    doc = doc or max(docs, key=lambda d: len(docs[d]))
-    within = np.zeros(len(snap.ids), dtype=bool)
-    within[docs[doc]] = True
-    return within
-
-
-def _openings(snap: Snapshot, replied: Mapping[str, np.ndarray]) -> list[Evidence]:
-    """Each committee's reply, shown by its opening sentence."""
-    out = []
-    for committee, rows in replied.items():
-        p = snap.passage(int(rows[0]), 1.0)
-        out.append(Evidence(p, passage_sentences(p.text, str(p.meta.get("section_path", "")))[:1] or [p.text], label=committee))
-    return out
-
-
-def committee_measure_evidence(retriever: HybridRetriever, filters: Filters | None, committee: str) -> list[Evidence]:
-    """The measures one committee's reply takes up — structure, not similarity: every
-    measure number in its sections' headings and text (as the remiss overview reads them),
-    each cited with the first sentence that names it, in the measures' order. Empty when the
-    reply names no measure number (the question is then answered from its text)."""
-    snap = retriever.snapshot()
-    rows = snap.committee_rows(None, snap.mask(filters)).get(committee)
-    found: dict[str, Evidence] = {}
-    for i in rows if rows is not None else []:
-        p = snap.passage(int(i), 1.0)
-        section = str(p.meta.get("section_path", ""))
-        sents = passage_sentences(p.text, section)
-        for n in sorted(measure_numbers(f"{section} {p.text}"), key=measure_order):
-            if n not in found:
-                naming = [s for s in sents if n in measure_numbers(s)]
-                found[n] = Evidence(p, naming[:1] or sents[:1] or [p.text], label=n)
-    return [found[n] for n in sorted(found, key=measure_order)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from rag.aggregate import committee_measure_evidence
 from rag.answer import count_phrase
 from rag.features import measure_numbers
+from rag.strategies.measures import committee_measure_evidence
 
 
 def test_measure_numbers_are_three_level_numbers_not_decimals_or_sections() -> None:
