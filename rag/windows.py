@@ -41,7 +41,10 @@ from rag.types import Filters, Passage
 
 
 @dataclass
-class AggregatePolicy:
+class WindowPolicy:
+    """How much of each committee's text its window is sought in (not a decision: those are
+    learned)."""
+
     candidates_per_committee: int = 4
     dense_weight: float = 0.5
 
@@ -169,7 +172,7 @@ def best_window(
     return best
 
 
-def committee_scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: AggregatePolicy):
+def committee_scores(retriever: HybridRetriever, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, pol: WindowPolicy):
     """The snapshot, the combined score per chunk, and its dense and BM25 parts."""
     snap, dense, lexical = retriever.score_all(qplan.text, qvec, filters)
     lex_norm = lexical / (lexical.max() or 1.0) if len(lexical) else lexical
@@ -191,13 +194,13 @@ def committee_candidates(
     qvec: np.ndarray,
     filters: Filters | None,
     scorer: SentenceScorer | None = None,
-    policy: AggregatePolicy | None = None,
+    policy: WindowPolicy | None = None,
 ) -> tuple[list[Candidate], bool]:
     """Every committee's best window for the question, with membership features; and whether
     the question states a condition at all ("vilka nämnder har svarat?" has none). Words the
     corpus never uses state one too: an English condition ("grant guidelines") matches no
     Swedish term, but the membership model still reads its e5 similarities."""
-    pol = policy or AggregatePolicy()
+    pol = policy or WindowPolicy()
     snap, combined, dense_all, lexical_all = committee_scores(retriever, qplan, qvec, filters, pol)
     if not len(snap.ids):
         return [], False

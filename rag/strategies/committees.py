@@ -16,7 +16,7 @@ from rag.hybrid import HybridRetriever
 from rag.query import QueryPlan
 from rag.strategies.base import Asked, Gathered
 from rag.types import Filters, Passage
-from rag.windows import AggregatePolicy, SentenceScorer, committee_candidates
+from rag.windows import SentenceScorer, WindowPolicy, committee_candidates
 
 
 @dataclass
@@ -36,7 +36,7 @@ def aggregate_evidence(
     filters: Filters | None,
     decisions: Decisions,
     scorer: SentenceScorer | None = None,
-    policy: AggregatePolicy | None = None,
+    policy: WindowPolicy | None = None,
 ) -> CommitteeList:
     """The committees whose best evidence meets the question's condition (learned), each
     citing its own passage; with no content terms, every committee that replied."""

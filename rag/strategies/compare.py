@@ -14,7 +14,7 @@ from rag.hybrid import HybridRetriever
 from rag.query import QueryPlan
 from rag.strategies.base import Asked, Gathered
 from rag.types import Filters
-from rag.windows import AggregatePolicy, SentenceScorer, best_window, committee_scores, shared_document_rows
+from rag.windows import SentenceScorer, WindowPolicy, best_window, committee_scores, shared_document_rows
 
 
 def named_committee_evidence(
@@ -24,9 +24,9 @@ def named_committee_evidence(
     filters: Filters | None,
     names: list[str],
     scorer: SentenceScorer | None = None,
-    policy: AggregatePolicy | None = None,
+    policy: WindowPolicy | None = None,
 ) -> list[Evidence]:
-    pol = policy or AggregatePolicy()
+    pol = policy or WindowPolicy()
     snap, combined, _, _ = committee_scores(retriever, qplan, qvec, filters, pol)
     question = without_names(qplan.text, names)
     terms = query_terms(snap.lexical, question, qplan.language)
