@@ -72,7 +72,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AnswerPolicy:
-    """How much the search reads (not decisions: those are learned)."""
+    """How much the search reads, and how much the direct strategy reads and quotes (not
+    decisions: those are learned)."""
 
     top_k: int = 10
     # Fused candidates the reranker orders. RRF puts a passage only one retriever ranks
