@@ -15,6 +15,12 @@ import numpy as np
 
 from rag.lexical import BM25Index, raw_tokens
 from rag.text import section_title, split_sentences
+from rag.types import Passage
+
+
+def context_of(p: Passage) -> str:
+    """Who speaks and under which heading: counts as nearby context for every sentence."""
+    return f"{p.committee} {p.meta.get('section_path', '')}"
 
 
 def passage_sentences(text: str, section_path: str) -> list[str]:

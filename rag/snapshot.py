@@ -353,8 +353,8 @@ class Snapshot:
         index built before them)."""
         vectors = self.sentence_vectors.get(p.id)
         if vectors is None or len(vectors) != n:
-            row = self.row.get(p.id)
-            dense = float(self.vectors[row] @ qvec) if row is not None else float(p.dense or 0.0)
+            dense = self.similarity(p.id, qvec)
+            dense = dense if dense is not None else float(p.dense or 0.0)
             return np.full(n, dense)
         return np.asarray(vectors) @ qvec
 

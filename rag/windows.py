@@ -23,6 +23,7 @@ from rag.evidence import (
     SentenceScores,
     anchors,
     announced,
+    context_of,
     paragraph_around,
     passage_sentences,
     query_terms,
@@ -142,8 +143,7 @@ def best_window(
         sents = passage_sentences(p.text, str(p.meta.get("section_path", "")))
         if not sents:
             continue
-        context = f"{p.committee} {p.meta.get('section_path', '')}"
-        sc = sentence_scores(snap.lexical, terms, sents, context)
+        sc = sentence_scores(snap.lexical, terms, sents, context_of(p))
         ws = sc.window
         sims = snap.sentence_similarities(p, len(sents), qvec) if qvec is not None else np.zeros(len(sents))
         scores = scorer(p, sents, sc, sims, rank) if scorer is not None else np.asarray(ws)

@@ -18,6 +18,7 @@ from rag.evidence import (
     QueryTerms,
     SentenceScores,
     announced,
+    context_of,
     covers_anchor,
     paragraph_around,
     passage_sentences,
@@ -48,11 +49,6 @@ class DirectPolicy:
 def same_text(a: Passage, b: Passage) -> bool:
     """Both passages belong to the same reply (or the same single-committee document)."""
     return a.meta.get("source") == b.meta.get("source") and a.committee == b.committee
-
-
-def context_of(p: Passage) -> str:
-    """Who speaks and under which heading: counts as nearby context for every sentence."""
-    return f"{p.committee} {p.meta.get('section_path', '')}"
 
 
 @dataclass
