@@ -250,7 +250,10 @@ def eval_cmd(
 @app.command()
 def train(
     bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
-    out: Annotated[Path | None, typer.Option(help="Where to write the artefact (default: rag/models/decisions.joblib).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the artefact (default: RADSLAG_DECISIONS_PATH, else rag/models/decisions.joblib)."),
+    ] = None,
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
     kinds: Annotated[
@@ -275,12 +278,13 @@ def train(
         if path is not None and not path.is_file():
             err.print(f"[red]No {what} at {path}[/red]")
             raise typer.Exit(2)
+    target = out or comps.settings.decisions_path or DEFAULT_PATH
     if stance_only:
-        decisions = load_decisions(out or DEFAULT_PATH)
+        decisions = load_decisions(target)
         report = fit_stance(RagPipeline(comps.retriever, decisions=decisions), decisions, stance)
-        decisions.save(out or DEFAULT_PATH)
+        decisions.save(target)
     else:
-        report = fit(comps, bank, out or DEFAULT_PATH, stance, kinds)
+        report = fit(comps, bank, target, stance, kinds)
     console.print_json(json.dumps(report, default=str))
 
 

@@ -21,6 +21,7 @@ from radslag.db import Database
 from radslag.feedback import FeedbackStore
 from radslag.settings import Settings
 from rag.answer import AnswerBackend, ExtractiveComposer
+from rag.decisions import DEFAULT_PATH, load_decisions
 from rag.hybrid import HybridRetriever
 from rag.langchain import AskInput, RadslagRetriever, answer_runnable
 from rag.pipeline import RagPipeline
@@ -100,7 +101,7 @@ class Components:
 
     @cached_property
     def pipeline(self) -> RagPipeline:
-        return RagPipeline(self.retriever, build_backend(self.settings))
+        return RagPipeline(self.retriever, build_backend(self.settings), decisions=load_decisions(self.settings.decisions_path or DEFAULT_PATH))
 
     @cached_property
     def langchain_retriever(self) -> RadslagRetriever:

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         "deployment share it. Unset: data_dir/index.",
     )
 
+    decisions_path: Path | None = Field(
+        default=None,
+        description="The answer engine's learned decisions (what `radslag train` writes and every command "
+        "reads). Unset: the artefact committed in the repository, rag/models/decisions.joblib.",
+    )
+
     @property
     def snapshot_path(self) -> Path:
         return (self.index_dir or self.data_dir / "index") / self.chroma.collection

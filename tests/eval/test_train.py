@@ -138,6 +138,26 @@ def test_a_missing_artefact_is_a_clear_error(tmp_path: Path) -> None:
         load_decisions(tmp_path / "none.joblib")
 
 
+def test_the_decisions_path_setting_chooses_the_artefact_answering_reads(settings, components, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``RADSLAG_DECISIONS_PATH``: a retrained artefact is deployed without touching the
+    committed one. An artefact that refuses everything (its answer/refuse bar above any
+    probability) is what the pipeline then answers with; unset, the committed one."""
+    from radslag.components import Components
+
+    strict = load_decisions(DEFAULT_PATH)
+    strict.thresholds["answerable"] = 1.01
+    path = tmp_path / "strict.joblib"
+    strict.save(path)
+    question = "Hur stor andel av befolkningen i Hässelby-Vällingby har internationell bakgrund?"
+    assert not components.pipeline.ask(question).refused
+    other = Components(settings.model_copy(update={"decisions_path": path}))
+    other.__dict__["embedder"] = components.embedder
+    assert other.pipeline.decisions.thresholds["answerable"] == 1.01
+    assert other.pipeline.ask(question).refused
+    with pytest.raises(FileNotFoundError, match="radslag train"):
+        _ = Components(settings.model_copy(update={"decisions_path": tmp_path / "none.joblib"})).pipeline
+
+
 def test_extra_questions_teach_the_kind_and_answerability_models(components, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`radslag train --kinds`: kind rows join the kind model's training, unanswerable rows the
     answerability model's (never the kind model's), and the threshold stays a bank figure."""
