@@ -289,6 +289,41 @@ def train(
 
 
 @app.command()
+def crossval(
+    bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
+    out: Annotated[Path, typer.Option(help="Folder for answers.jsonl, metrics.json and each fold's artefact.")] = Path("out/crossval"),
+    folds: Annotated[int, typer.Option(help="Number of folds (whole passage groups each).", min=2)] = 5,
+    kinds: Annotated[
+        Path,
+        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability."),
+    ] = Path("eval/data/kinds.jsonl"),
+) -> None:
+    """Out-of-fold figures on the train split: retrain without each fold and answer it.
+
+    The way to compare two versions of the engine without reading the validation split:
+    the train split's own figures are in sample for every learned decision."""
+    from eval.crossval import cross_validate
+    from eval.report import summary_table
+    from eval.runner import PipelineRun
+
+    for what, path in (("question bank", bank), ("kinds file", kinds)):
+        if not path.is_file():
+            err.print(f"[red]No {what} at {path}[/red]")
+            raise typer.Exit(2)
+    comps = _components()
+    if comps.store.count() == 0:
+        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
+        raise typer.Exit(2)
+    try:
+        metrics = cross_validate(comps, out, bank, folds, kinds)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(summary_table([PipelineRun("radslag (out of fold)", out, [], metrics)]))
+    console.print(f"Wrote {out}/answers.jsonl and metrics.json.")
+
+
+@app.command()
 def bench(
     quick: Annotated[bool, typer.Option(help="Smaller scale curve (1x, 10x).")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the plot and JSON.")] = Path("out/bench"),

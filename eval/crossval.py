@@ -1,0 +1,112 @@
+"""``radslag crossval``: end-to-end figures on the bank's train split, out of fold.
+
+The train split's own figures are in sample: every learned decision was fitted on those
+items, so a change that fits them better looks better there whether or not it carries over
+to new text. Cross-validation retrains the whole engine (``radslag train``) without one fold
+of the train items and answers that fold with it, for every fold. A fold holds whole passage
+groups — every item resting on the same section (a committee's reply, a section of a
+document) falls in the same fold — as the validation split holds sections no train item
+rests on, so the figures measure transfer to unseen text. Validation items are never read.
+
+What the folds still share: the extra kind-labelled and unanswerable questions
+(``eval/data/kinds.jsonl``) and the typed questions were written from the train documents,
+so they may touch a held-out fold's sections; they teach the kind, answer-type and
+answerability models, never which sentence or committee answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.gold import GoldItem, load_gold
+from eval.kinds import KINDS_FILE
+from eval.runner import answer_all, index_committees
+from eval.scoring import compute
+from eval.train import BANK
+from eval.train import train as fit
+from rag.decisions import load_decisions
+from rag.langchain import answer_runnable
+from rag.pipeline import RagPipeline
+
+log = logging.getLogger(__name__)
+
+FOLDS = 5
+
+
+def passage_group(item: GoldItem) -> str:
+    """The section an item rests on (its first primary evidence entry); an item without
+    evidence (unanswerable) is a group of its own."""
+    if not item.primary:
+        return f"item:{item.id}"
+    return f"{item.primary[0].doc}|{item.primary[0].section or ''}"
+
+
+def assign_folds(items: Sequence[GoldItem], folds: int = FOLDS) -> dict[str, int]:
+    """Item id → fold. Whole passage groups, largest first, each to the smallest fold so far
+    (ties broken by a hash of the group, so the assignment is the same on every machine)."""
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, not {folds}")
+    groups: dict[str, list[GoldItem]] = defaultdict(list)
+    for item in items:
+        groups[passage_group(item)].append(item)
+    if len(groups) < folds:
+        raise ValueError(f"{len(groups)} passage groups cannot fill {folds} folds")
+    order = sorted(groups, key=lambda g: (-len(groups[g]), hashlib.sha256(g.encode()).hexdigest()))
+    sizes = [0] * folds
+    fold_of: dict[str, int] = {}
+    for g in order:
+        k = min(range(folds), key=lambda i: (sizes[i], i))
+        sizes[k] += len(groups[g])
+        for item in groups[g]:
+            fold_of[item.id] = k
+    return fold_of
+
+
+def _write_bank(path: Path, items: Sequence[GoldItem]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
+
+
+def cross_validate(
+    components: Any,
+    out_dir: Path,
+    bank: Path = BANK,
+    folds: int = FOLDS,
+    kinds: Path | None = KINDS_FILE,
+) -> dict[str, Any]:
+    """Retrain without each fold, answer the fold, and score every train item out of fold.
+    Writes ``answers.jsonl`` (each answer from the engine that never saw its item) and
+    ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``."""
+    from eval.gold import write_answers
+
+    items = load_gold(bank, "train")
+    fold_of = assign_folds(items, folds)
+    vocabulary = index_committees(components)
+    answered: list[tuple[GoldItem, Any]] = []
+    per_fold = []
+    for k in range(folds):
+        held = [i for i in items if fold_of[i.id] == k]
+        folder = out_dir / f"fold{k}"
+        _write_bank(folder / "bank.jsonl", [i for i in items if fold_of[i.id] != k])
+        fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds)
+        pipeline = RagPipeline(components.retriever, decisions=load_decisions(folder / "decisions.joblib"))
+        answers = answer_all(answer_runnable(pipeline), held)
+        answered += list(zip(held, answers, strict=True))
+        per_fold.append(compute(held, answers, vocabulary)["overall"])
+        log.info("fold %d/%d: %d items answered", k + 1, folds, len(held))
+    by_id = {item.id: n for n, item in enumerate(items)}
+    answered.sort(key=lambda pair: by_id[pair[0].id])
+    metrics = compute([i for i, _ in answered], [a for _, a in answered], vocabulary)
+    metrics["folds"] = per_fold
+    metrics["meta"] = {"gold": str(bank), "split": "train", "folds": folds, "out_of_fold": True, "n_items": len(items)}
+    write_answers(out_dir / "answers.jsonl", [a for _, a in answered])
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
+    return metrics
