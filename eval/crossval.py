@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.gold import GoldItem, load_gold
+from eval.gold import GoldItem, load_gold, write_answers
 from eval.kinds import KINDS_FILE
 from eval.runner import answer_all, index_committees
 from eval.scoring import compute
@@ -85,8 +85,6 @@ def cross_validate(
     """Retrain without each fold, answer the fold, and score every train item out of fold.
     Writes ``answers.jsonl`` (each answer from the engine that never saw its item) and
     ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``."""
-    from eval.gold import write_answers
-
     items = load_gold(bank, "train")
     fold_of = assign_folds(items, folds)
     vocabulary = index_committees(components)

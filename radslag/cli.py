@@ -247,6 +247,20 @@ def eval_cmd(
     sys.exit(run_cli(Settings(), gold, out, pipeline, check, split))
 
 
+def _training_components(files: dict[str, Path]):  # type: ignore[no-untyped-def]
+    """The components a training run reads, once its input files and the index are there
+    (exit 2 with the reason otherwise)."""
+    for what, path in files.items():
+        if not path.is_file():
+            err.print(f"[red]No {what} at {path}[/red]")
+            raise typer.Exit(2)
+    comps = _components()
+    if comps.store.count() == 0:
+        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
+        raise typer.Exit(2)
+    return comps
+
+
 @app.command()
 def train(
     bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
@@ -267,17 +281,7 @@ def train(
     from rag.decisions import DEFAULT_PATH, load_decisions
     from rag.pipeline import RagPipeline
 
-    if not bank.is_file():
-        err.print(f"[red]No question bank at {bank}[/red]")
-        raise typer.Exit(2)
-    comps = _components()
-    if comps.store.count() == 0:
-        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
-        raise typer.Exit(2)
-    for what, path in (("stance gold set", stance), ("kinds file", kinds)):
-        if path is not None and not path.is_file():
-            err.print(f"[red]No {what} at {path}[/red]")
-            raise typer.Exit(2)
+    comps = _training_components({"question bank": bank, "stance gold set": stance, "kinds file": kinds})
     target = out or comps.settings.decisions_path or DEFAULT_PATH
     if stance_only:
         decisions = load_decisions(target)
@@ -306,14 +310,7 @@ def crossval(
     from eval.report import summary_table
     from eval.runner import PipelineRun
 
-    for what, path in (("question bank", bank), ("kinds file", kinds)):
-        if not path.is_file():
-            err.print(f"[red]No {what} at {path}[/red]")
-            raise typer.Exit(2)
-    comps = _components()
-    if comps.store.count() == 0:
-        err.print("[red]The index is empty.[/red] Run `radslag ingest` first.")
-        raise typer.Exit(2)
+    comps = _training_components({"question bank": bank, "kinds file": kinds})
     try:
         metrics = cross_validate(comps, out, bank, folds, kinds)
     except ValueError as exc:

@@ -53,3 +53,17 @@ def test_every_train_item_is_answered_by_an_engine_that_never_saw_it(components,
     assert metrics["meta"]["out_of_fold"] is True
     assert 0.0 < metrics["overall"]["refusal_accuracy"] <= 1.0
     assert json.loads((out / "metrics.json").read_text())["overall"] == metrics["overall"]
+
+
+def test_missing_inputs_and_too_few_folds_are_clear_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from radslag.cli import app
+
+    run = CliRunner().invoke(app, ["crossval", "--bank", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "cv")])
+    assert run.exit_code == 2 and "No question bank" in run.output
+    run = CliRunner().invoke(app, ["train", "--kinds", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "d.joblib")])
+    assert run.exit_code == 2 and "No kinds file" in run.output
+    run = CliRunner().invoke(app, ["crossval", "--folds", "1", "--out", str(tmp_path / "cv")])
+    assert run.exit_code == 2
+    assert not (tmp_path / "cv").exists() and not (tmp_path / "d.joblib").exists()
