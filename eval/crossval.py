@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.gold import GoldItem, load_gold, write_answers
+from eval.gold import GoldItem, load_gold, write_answers, write_gold
 from eval.kinds import KINDS_FILE
 from eval.runner import answer_all, index_committees
 from eval.scoring import compute
@@ -68,13 +68,6 @@ def assign_folds(items: Sequence[GoldItem], folds: int = FOLDS) -> dict[str, int
     return fold_of
 
 
-def _write_bank(path: Path, items: Sequence[GoldItem]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        for item in items:
-            fh.write(json.dumps(item.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
-
-
 def cross_validate(
     components: Any,
     out_dir: Path,
@@ -93,7 +86,7 @@ def cross_validate(
     for k in range(folds):
         held = [i for i in items if fold_of[i.id] == k]
         folder = out_dir / f"fold{k}"
-        _write_bank(folder / "bank.jsonl", [i for i in items if fold_of[i.id] != k])
+        write_gold(folder / "bank.jsonl", [i for i in items if fold_of[i.id] != k])
         fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds)
         pipeline = RagPipeline(components.retriever, decisions=load_decisions(folder / "decisions.joblib"))
         answers = answer_all(answer_runnable(pipeline), held)

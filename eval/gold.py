@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -75,6 +75,14 @@ def load_gold(path: Path, split: str | None = None) -> list[GoldItem]:
 
 def load_answers(path: Path) -> list[Answer]:
     return [Answer.model_validate(row) for row in _jsonl(path)]
+
+
+def write_gold(path: Path, items: Sequence[GoldItem]) -> None:
+    """Gold items as JSON Lines, in the format :func:`load_gold` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n")
 
 
 def write_answers(path: Path, answers: list[Answer]) -> None:

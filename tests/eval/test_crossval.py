@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eval.crossval import assign_folds, cross_validate, passage_group
-from eval.gold import load_gold
+from eval.gold import load_gold, write_gold
 from eval.train import BANK
 
 
@@ -38,7 +38,7 @@ def test_every_train_item_is_answered_by_an_engine_that_never_saw_it(components,
         by_type[item.type].append(item)
     chosen = [i for group in by_type.values() for i in group[:10]]
     bank = tmp_path / "bank.jsonl"
-    bank.write_text("".join(json.dumps(i.model_dump(mode="json", exclude_none=True), ensure_ascii=False) + "\n" for i in chosen))
+    write_gold(bank, chosen)
     out = tmp_path / "cv"
     metrics = cross_validate(components, out, bank, folds=2, kinds=None)
     fold_of = assign_folds(chosen, 2)
