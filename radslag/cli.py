@@ -247,6 +247,13 @@ def eval_cmd(
     sys.exit(run_cli(Settings(), gold, out, pipeline, check, split))
 
 
+#: The inputs ``train`` and ``crossval`` share.
+TrainBank = Annotated[Path, typer.Option(help="The question bank (its train split is read).")]
+KindsFile = Annotated[
+    Path, typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability.")
+]
+
+
 def _training_components(files: dict[str, Path]):  # type: ignore[no-untyped-def]
     """The components a training run reads, once its input files and the index are there
     (exit 2 with the reason otherwise)."""
@@ -263,17 +270,14 @@ def _training_components(files: dict[str, Path]):  # type: ignore[no-untyped-def
 
 @app.command()
 def train(
-    bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
+    bank: TrainBank = Path("eval/data/bank.jsonl"),
     out: Annotated[
         Path | None,
         typer.Option(help="Where to write the artefact (default: RADSLAG_DECISIONS_PATH, else rag/models/decisions.joblib)."),
     ] = None,
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
-    kinds: Annotated[
-        Path,
-        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability."),
-    ] = Path("eval/data/kinds.jsonl"),
+    kinds: KindsFile = Path("eval/data/kinds.jsonl"),
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
@@ -294,13 +298,10 @@ def train(
 
 @app.command()
 def crossval(
-    bank: Annotated[Path, typer.Option(help="The question bank (its train split is read).")] = Path("eval/data/bank.jsonl"),
+    bank: TrainBank = Path("eval/data/bank.jsonl"),
     out: Annotated[Path, typer.Option(help="Folder for answers.jsonl, metrics.json and each fold's artefact.")] = Path("out/crossval"),
     folds: Annotated[int, typer.Option(help="Number of folds (whole passage groups each).", min=2)] = 5,
-    kinds: Annotated[
-        Path,
-        typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability."),
-    ] = Path("eval/data/kinds.jsonl"),
+    kinds: KindsFile = Path("eval/data/kinds.jsonl"),
 ) -> None:
     """Out-of-fold figures on the train split: retrain without each fold and answer it.
 
