@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,31 @@ def missing_reply_sections() -> set[str]:
     return {name for name, text in committee_sections().items() if len(text) < 80}
 
 
+#: Bank items whose kind the type and the evidence do not show: a yes/no question about
+#: whether a committee replied at all reads like any yes/no question about a reply. Labelled
+#: from the question alone by a helper who never saw the answering code.
+KIND_LABELS_FILE = Path(__file__).resolve().parent / "data" / "kind_labels.jsonl"
+
+
+@lru_cache(maxsize=1)
+def kind_labels(path: Path = KIND_LABELS_FILE) -> dict[str, str]:
+    """Item id → kind, for the items :data:`KIND_LABELS_FILE` labels (none when absent)."""
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for n, row in enumerate(rows, start=1):
+        if row.get("kind") not in KINDS or not row.get("id"):
+            raise ValueError(f"{path.name}:{n}: needs an id and a kind in {KINDS}")
+    return {str(row["id"]): str(row["kind"]) for row in rows}
+
+
 def kind_label(item: GoldItem, missing: set[str]) -> str | None:
-    """The kind of answer an item wants, from its type and the shape of its evidence."""
+    """The kind of answer an item wants, from its type and the shape of its evidence (or its
+    label in :data:`KIND_LABELS_FILE`)."""
     if item.type == "unanswerable":
         return None
+    if item.id in kind_labels():
+        return kind_labels()[item.id]
     sections = {e.section for e in item.primary if e.doc == COMPILATION and e.section}
     about_missing = bool(sections) and sections <= missing
     if item.type == "list":
@@ -386,6 +408,15 @@ def train(
         if label in COMMITTEE_KINDS:
             continue  # answered from every committee's reply; membership decides
         tr = traced.trace(item.question, _history(item))
+        if label == "did_reply":
+            # Answered from the compilation's structure, never refused by the answerability
+            # model; the verdict model still learns from it (a missing reply says "no").
+            no = verdict_no(item)
+            if no is not None and tr["verdict"] is not None:
+                verdicts.rows.append(tr["verdict"])
+                verdicts.labels.append(int(no))
+                verdicts.groups.append(n)
+            continue
         if tr["plan"].aggregate and not item.answerable:
             continue  # routed to the committees at answer time; the membership model refuses
         answerable.rows.append(tr["direct"].answerable)

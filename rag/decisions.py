@@ -35,7 +35,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "decisions.joblib"
 #: summary); committee kinds consult every committee's reply.
 KINDS = (
     "fact", "items", "numeric", "yes_no", "summary", "compare", "committees", "missing", "count", "count_missing",
-    "count_replied", "replied",
+    "count_replied", "replied", "did_reply",
 )
 COMMITTEE_KINDS = frozenset({"committees", "missing", "count", "count_missing", "count_replied", "replied"})
 NUMBER_KINDS = frozenset({"numeric", "count", "count_missing", "count_replied"})

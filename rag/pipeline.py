@@ -53,6 +53,7 @@ from rag.strategies import (
     MissingRepliesStrategy,
     RepliesStrategy,
     ReplyCountStrategy,
+    ReplyExistsStrategy,
     Strategy,
 )
 from rag.text import split_claims
@@ -120,6 +121,7 @@ class RagPipeline:
         self.strategies: tuple[Strategy, ...] = (
             ReplyCountStrategy(retriever),
             RepliesStrategy(retriever),
+            ReplyExistsStrategy(retriever),
             MissingRepliesStrategy(retriever),
             MeasuresStrategy(retriever),
             CompareStrategy(retriever, self._scorer),

@@ -13,6 +13,7 @@ from rag.strategies.measures import MeasuresStrategy
 from rag.strategies.missing import MissingRepliesStrategy
 from rag.strategies.replies import RepliesStrategy
 from rag.strategies.reply_count import ReplyCountStrategy
+from rag.strategies.reply_exists import ReplyExistsStrategy
 
 __all__ = [
     "Asked",
@@ -24,6 +25,7 @@ __all__ = [
     "MeasuresStrategy",
     "MissingRepliesStrategy",
     "RepliesStrategy",
+    "ReplyExistsStrategy",
     "ReplyCountStrategy",
     "Strategy",
 ]

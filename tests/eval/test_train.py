@@ -15,6 +15,7 @@ from eval.train import (
     BANK,
     answer_type_label,
     kind_label,
+    kind_labels,
     load_answer_types,
     load_typed_questions,
     missing_reply_sections,
@@ -115,6 +116,22 @@ def test_a_count_of_replies_is_told_from_a_count_of_missing_replies_by_its_numbe
 
     assert kind_label(item("Hur många nämnder saknar svar?", str(len(missing))), missing) == "count_missing"
     assert kind_label(item("Hur många nämnder har svarat?", "21"), missing) == "count_replied"
+
+
+def test_whether_a_committee_replied_is_a_kind_of_its_own(tmp_path: Path) -> None:
+    """Yes/no questions about whether a committee replied at all are labelled ``did_reply``
+    (``eval/data/kind_labels.jsonl``): their type and evidence look like any yes/no question
+    about a reply. The labels name train items only, and a bad row is an error naming its line."""
+    labels = kind_labels()
+    items = {i.id: i for i in load_gold(BANK)}
+    missing = missing_reply_sections()
+    assert labels and set(labels.values()) == {"did_reply"}
+    assert all(items[i].split == "train" and items[i].type == "yes_no" for i in labels)
+    assert all(kind_label(items[i], missing) == "did_reply" for i in labels)
+    bad = tmp_path / "kind_labels.jsonl"
+    bad.write_text('{"id": "q1", "kind": "did_reply"}\n{"id": "q2", "kind": "maybe"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="kind_labels.jsonl:2"):
+        kind_labels.__wrapped__(bad)
 
 
 def test_every_bank_question_has_one_answer_type_label(tmp_path: Path) -> None:
