@@ -408,20 +408,15 @@ def train(
         if label in COMMITTEE_KINDS:
             continue  # answered from every committee's reply; membership decides
         tr = traced.trace(item.question, _history(item))
-        if label == "did_reply":
-            # Answered from the compilation's structure, never refused by the answerability
-            # model; the verdict model still learns from it (a missing reply says "no").
-            no = verdict_no(item)
-            if no is not None and tr["verdict"] is not None:
-                verdicts.rows.append(tr["verdict"])
-                verdicts.labels.append(int(no))
-                verdicts.groups.append(n)
-            continue
         if tr["plan"].aggregate and not item.answerable:
             continue  # routed to the committees at answer time; the membership model refuses
-        answerable.rows.append(tr["direct"].answerable)
-        answerable.labels.append(int(item.answerable))
-        answerable.groups.append(n)
+        # Whether a committee replied is answered from the compilation's structure, never
+        # refused, so it is no row of the answerability model; the verdict model still learns
+        # from it (a missing reply says "no").
+        if label != "did_reply":
+            answerable.rows.append(tr["direct"].answerable)
+            answerable.labels.append(int(item.answerable))
+            answerable.groups.append(n)
         no = verdict_no(item)
         if no is not None and tr["verdict"] is not None:
             verdicts.rows.append(tr["verdict"])

@@ -25,7 +25,7 @@ __all__ = [
     "MeasuresStrategy",
     "MissingRepliesStrategy",
     "RepliesStrategy",
-    "ReplyExistsStrategy",
     "ReplyCountStrategy",
+    "ReplyExistsStrategy",
     "Strategy",
 ]
