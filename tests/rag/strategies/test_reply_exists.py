@@ -18,8 +18,8 @@ def _entries(pipeline, missing: bool) -> set[str]:  # type: ignore[no-untyped-de
 @pytest.mark.parametrize(
     ("question", "committee", "lead"),
     [
-        # A reply that exists, whose opening holds a negation ("… tillhör inte de prioriterade
-        # stadsdelsområdena …"): the verdict model read "Nej" there.
+        # A reply that exists, one of whose passages holds a negation ("Älvsjö tillhör inte de
+        # prioriterade stadsdelsområdena …"): the verdict model read "Nej" there.
         ("Har Älvsjö lämnat något svar?", "Älvsjö", "Ja"),
         ("Har stadsdelsnämnden på Kungsholmen lämnat något yttrande?", "Kungsholmen", "Nej"),
         ("Did the City Archives send in a reply to the commission?", "Stadsarkivet", "Yes"),
