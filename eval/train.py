@@ -34,6 +34,7 @@ from eval.gold import GoldItem, load_gold
 from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from eval.metrics import names_match
+from eval.verdicts import VERDICTS_FILE, load_verdicts
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix, kind_type_fit
 from rag.features import ANSWER_TYPES, answer_types_in, lead_words
 from rag.pipeline import RagPipeline
@@ -261,6 +262,15 @@ def _history(item: GoldItem) -> list[ChatTurn]:
     return [ChatTurn(t.role, t.content) for t in item.history]
 
 
+def _cv_accuracy_on(model: Pipeline, x: np.ndarray, y: np.ndarray, rows: np.ndarray) -> float:
+    """Out-of-fold accuracy on ``rows`` alone, every row in the folds' training."""
+    if len(set(y.tolist())) < 2 or min(Counter(y.tolist()).values()) < 2 or not rows.any():
+        return float("nan")
+    folds = StratifiedKFold(n_splits=min(5, min(Counter(y.tolist()).values())), shuffle=True, random_state=SEED)
+    pred = cross_val_predict(model, x, y, cv=folds)
+    return float((pred[rows] == y[rows]).mean())
+
+
 def _cv_accuracy(model: Pipeline, x: Any, y: np.ndarray, groups: np.ndarray | None = None) -> float:
     if len(set(y.tolist())) < 2 or len(y) < 10:
         return float("nan")
@@ -282,12 +292,14 @@ def train(
     stance: Path | None = None,
     kinds: Path | None = KINDS_FILE,
     typed: Path = TYPED_QUESTIONS_FILE,
+    verdict_questions: Path | None = VERDICTS_FILE,
 ) -> dict[str, Any]:
     """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
     on the stance gold set's (``stance``); with ``kinds`` (:mod:`eval.kinds`), the kind model
     also learns from its kind-labelled questions and the answerability model from its
-    unanswerable ones; the answer-type model also learns from ``typed`` (:func:`load_typed_questions`);
-    save the artefact; return figures."""
+    unanswerable ones; the answer-type model also learns from ``typed`` (:func:`load_typed_questions`)
+    and the verdict model from ``verdict_questions`` (:mod:`eval.verdicts`); save the artefact;
+    return figures."""
     started = time.perf_counter()
     items = load_gold(bank, "train")
     retriever = components.retriever
@@ -422,6 +434,14 @@ def train(
             verdicts.rows.append(tr["verdict"])
             verdicts.labels.append(int(no))
             verdicts.groups.append(n)
+    # Yes/no questions beyond the bank's, traced as asked: the verdict model learns from what
+    # the answer would quote, as it reads it at answer time.
+    for m, extra in enumerate(load_verdicts(verdict_questions) if verdict_questions is not None else []):
+        tr = traced.trace(extra.question)
+        if tr["verdict"] is not None:
+            verdicts.rows.append(tr["verdict"])
+            verdicts.labels.append(int(extra.no))
+            verdicts.groups.append(EXTRA_GROUPS + m)
     # Questions the documents do not answer, beyond the bank's near misses: off-topic ones and
     # city matters these documents do not cover. They teach the model to refuse; the
     # threshold is still chosen on the bank's questions alone (their share of refusals).
@@ -435,7 +455,7 @@ def train(
     feats["answerable"] = sorted(answerable.rows[0])
     feats["verdict"] = sorted(verdicts.rows[0]) if verdicts.rows else []
     ax, ay, ag = answerable.xy(feats["answerable"])
-    vx, vy, _ = verdicts.xy(feats["verdict"])
+    vx, vy, vg = verdicts.xy(feats["verdict"])
     weights = answerable_weights(ay, ag)
     # Regularisation chosen by out-of-fold log loss (folds by question): ~20 partly collinear
     # features against ~50 bank refusals let an unregularised fit lean on one feature.
@@ -455,7 +475,12 @@ def train(
         # Calibration out of fold: the mean probability against the share that is answerable.
         "calibration": {"mean_p": round(float(oof[bank_rows].mean()), 4), "answerable": round(float(ay[bank_rows].mean()), 4)},
     }
-    report["verdict"] = {"n": len(vy), "no": int(vy.sum()), "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy)}
+    report["verdict"] = {
+        "n": len(vy), "no": int(vy.sum()), "extra": int((vg >= EXTRA_GROUPS).sum()),
+        "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy),
+        # The bank's own yes/no questions, each predicted by a model fitted without it.
+        "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS),
+    }
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
                       kind_type=kind_type,

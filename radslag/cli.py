@@ -278,6 +278,9 @@ def train(
     stance: Annotated[Path, typer.Option(help="The stance gold set (its train pairs are read).")] = Path("eval/data/stance.jsonl"),
     stance_only: Annotated[bool, typer.Option(help="Refit only the overview's models into the existing artefact.")] = False,
     kinds: KindsFile = Path("eval/data/kinds.jsonl"),
+    verdicts: Annotated[
+        Path, typer.Option(help="Extra yes/no questions for the verdict model (see eval/verdicts.py).")
+    ] = Path("eval/data/verdicts.jsonl"),
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
@@ -285,14 +288,14 @@ def train(
     from rag.decisions import DEFAULT_PATH, load_decisions
     from rag.pipeline import RagPipeline
 
-    comps = _training_components({"question bank": bank, "stance gold set": stance, "kinds file": kinds})
+    comps = _training_components({"question bank": bank, "stance gold set": stance, "kinds file": kinds, "verdicts file": verdicts})
     target = out or comps.settings.decisions_path or DEFAULT_PATH
     if stance_only:
         decisions = load_decisions(target)
         report = fit_stance(RagPipeline(comps.retriever, decisions=decisions), decisions, stance)
         decisions.save(target)
     else:
-        report = fit(comps, bank, target, stance, kinds)
+        report = fit(comps, bank, target, stance, kinds, verdict_questions=verdicts)
     console.print_json(json.dumps(report, default=str))
 
 

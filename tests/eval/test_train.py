@@ -21,8 +21,10 @@ from eval.train import (
     missing_reply_sections,
     names_committee,
     train,
+    verdict_no,
 )
 from eval.train_stance import STANCE_GOLD
+from eval.verdicts import load_verdicts
 from rag.decisions import DEFAULT_PATH, load_decisions
 from rag.features import ANSWER_TYPES
 from rag.query import names_in
@@ -46,6 +48,11 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
     assert decisions.kind_type.shape == (len(decisions.kind.classes_), len(decisions.answer_type.classes_))
     assert report["kind"]["cv_accuracy_with_types"] > 0.5
     assert report["sentence"]["top1"] > 0.4
+    # The verdict model learns from the bank's yes/no questions and the extra ones
+    # (eval/data/verdicts.jsonl), each traced as asked; one routed elsewhere has no verdict row.
+    extra = load_verdicts()
+    assert 0.9 * len(extra) <= report["verdict"]["extra"] <= len(extra)
+    assert 0 < report["verdict"]["n"] - report["verdict"]["extra"] <= sum(verdict_no(i) is not None for i in load_gold(BANK, "train"))
     # The membership floor may be 0: the expected-F1 set then decides alone.
     assert 0.0 <= decisions.thresholds["member"] < 1.0 and 0.0 < decisions.thresholds["answerable"] < 1.0
     # Answer/refuse at the point where the two errors' expected costs meet, on probabilities

@@ -37,9 +37,10 @@ def test_the_verdict_reads_what_the_quote_leaves_out_of_the_question(pipeline) -
     assert 0.0 < row["uncovered_share"] <= 1.0 and 0.0 < row["uncovered_max"] <= 1.0
     held = pipeline.trace("Vilka är de tre prioriterade områdena i Hässelby-Vällingby?")["verdict"]
     assert held["uncovered_max"] < row["uncovered_max"]
-    names = pipeline.decisions.features["verdict"]
-    coef = pipeline.decisions.verdict.named_steps["model"].coef_[0]
-    assert coef[names.index("uncovered_max")] > 0 and coef[names.index("uncovered_share")] > 0
+    # Learnt, not set: the same quote with the question's every term in it reads less "no".
+    # (The two measures are collinear; their joint effect is what the model learnt.)
+    covered = {**row, "uncovered_max": held["uncovered_max"], "uncovered_share": held["uncovered_share"]}
+    assert pipeline.decisions.p_no(row) > pipeline.decisions.p_no(covered)
 
 
 def test_missing_replies_are_answered_from_the_index_with_how_many_and_which(pipeline) -> None:  # type: ignore[no-untyped-def]
