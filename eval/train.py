@@ -262,12 +262,12 @@ def _history(item: GoldItem) -> list[ChatTurn]:
     return [ChatTurn(t.role, t.content) for t in item.history]
 
 
-def _cv_accuracy_on(model: Pipeline, x: np.ndarray, y: np.ndarray, rows: np.ndarray) -> float:
-    """Out-of-fold accuracy on ``rows`` alone, every row in the folds' training."""
+def _cv_accuracy_on(model: Pipeline, x: np.ndarray, y: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> float:
+    """Out-of-fold accuracy on ``rows`` alone, every row (with its weight) in the folds' training."""
     if len(set(y.tolist())) < 2 or min(Counter(y.tolist()).values()) < 2 or not rows.any():
         return float("nan")
     folds = StratifiedKFold(n_splits=min(5, min(Counter(y.tolist()).values())), shuffle=True, random_state=SEED)
-    pred = cross_val_predict(model, x, y, cv=folds)
+    pred = cross_val_predict(model, x, y, cv=folds, params={"model__sample_weight": weights})
     return float((pred[rows] == y[rows]).mean())
 
 
@@ -468,7 +468,7 @@ def train(
     oof = _oof(table_model(c=answer_c), ax, ay, ag, SEED, weights)
     bank_rows = ag < EXTRA_GROUPS
     answer_threshold = (ANSWER_THRESHOLD, round(_refusal_utility(oof, ay, ag, ANSWER_THRESHOLD), 4))
-    verdict = table_model(balanced=True).fit(vx, vy)
+    verdict = table_model(balanced=True).fit(vx, vy, model__sample_weight=verdict_weights(vg))
     report["answerable"] = {
         "n": len(ay), "refuse": int((ay == 0).sum()), "extra": int((ag >= EXTRA_GROUPS).sum()), "threshold": answer_threshold,
         "c": answer_c, "cv_log_loss": answer_cv,
@@ -479,7 +479,7 @@ def train(
         "n": len(vy), "no": int(vy.sum()), "extra": int((vg >= EXTRA_GROUPS).sum()),
         "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy),
         # The bank's own yes/no questions, each predicted by a model fitted without it.
-        "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS),
+        "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS, verdict_weights(vg)),
     }
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
@@ -589,6 +589,19 @@ def _accuracy(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float) -> flo
     measured too: it refuses 65 % of unanswerable train items instead of ~40 %, but loses
     more answerable ones, and refusal accuracy falls 0.02–0.03 on train.)"""
     return float(((p >= t) == (y == 1)).mean())
+
+
+def verdict_weights(groups: np.ndarray) -> np.ndarray:
+    """Row weights of the verdict model: the extra yes/no questions (:mod:`eval.verdicts`)
+    weigh as much together as the bank's own. They were written to show every way of saying
+    "no", so they are harder and otherwise spread than the bank's: at full weight (three
+    times the bank's rows) out-of-fold accuracy on the bank's rows fell 0.769 → 0.711, at
+    equal total weight it is 0.762 (20 seeds of 5 folds; README, twenty-third session)."""
+    extra = groups >= EXTRA_GROUPS
+    n_extra, n_bank = int(extra.sum()), int((~extra).sum())
+    if not n_extra or not n_bank:
+        return np.ones(len(groups))
+    return np.where(extra, n_bank / n_extra, 1.0)
 
 
 #: Groups of the extra questions' rows start here, after any bank item's index.
