@@ -10,7 +10,8 @@ second helper. ``cue`` names what decides it: for "no" a negation, a doubt, some
 done, a condition, another value than the one asked or a closed list without the thing
 asked; for "yes" a stated support or fact. They teach the verdict model only: ``radslag
 train`` traces each question as a user would ask it and learns from what the answer would
-quote. No item rests on a validation section, so the bank's validation split stays unseen.
+quote; together they weigh as much as the bank's own yes/no questions
+(:func:`eval.train.verdict_weights`). No item rests on a validation section, so the bank's validation split stays unseen.
 
 One JSON object per line: ``{"question", "lang": "sv"|"en", "verdict": "yes"|"no", "cue",
 "evidence": [{"doc", "section", "quote"}], "reason"}``. ``python -m eval.verdicts FILE``

@@ -250,6 +250,15 @@ def test_extra_refusals_teach_without_moving_the_prior() -> None:
     assert (answerable_weights(y[:10], groups[:10]) == 1.0).all()
 
 
+def test_extra_yes_no_questions_weigh_as_much_together_as_the_banks() -> None:
+    from eval.train import EXTRA_GROUPS, verdict_weights
+
+    groups = np.array(list(range(4)) + [EXTRA_GROUPS + i for i in range(12)])
+    w = verdict_weights(groups)
+    assert (w[:4] == 1.0).all() and w[4:].sum() == pytest.approx(4.0)
+    assert (verdict_weights(groups[:4]) == 1.0).all()
+
+
 def test_answerability_reads_the_evidence_not_the_kind_of_question() -> None:
     """The same evidence gives the same answerability input whatever the question's kind: the
     kind's prior (the bank's near misses are mostly numeric) refused well-evidenced date
