@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -173,6 +174,24 @@ def check_bank(items: list[dict], corpus: Path = CORPUS) -> list[Problem]:
 
 def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def load_checked(path: Path, check_row: Callable[[object], list[str]]) -> list[dict]:
+    """The rows of a JSON Lines file, each checked; a clear error naming the line of the first
+    that is not JSON or that ``check_row`` finds problems in."""
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+        problems = check_row(row)
+        if problems:
+            raise ValueError(f"{path}:{n}: {'; '.join(problems)}")
+        rows.append(row)
+    return rows
 
 
 def shares(items: list[dict]) -> dict[str, float]:

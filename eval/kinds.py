@@ -20,13 +20,12 @@ One JSON object per line: ``{"question", "lang": "sv"|"en", "kind", "history"?: 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.bank import VALIDATION_COMMITTEES, load
+from eval.bank import VALIDATION_COMMITTEES, load, load_checked
 from eval.gold import load_gold
 from eval.matching import normalise
 from rag.decisions import KINDS
@@ -92,19 +91,10 @@ def _said(row: dict) -> str:
 
 def load_kinds(path: Path = KINDS_FILE) -> list[KindItem]:
     """The items of a kinds file; a clear error naming the line when one is malformed."""
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-        problems = check_row(row)
-        if problems:
-            raise ValueError(f"{path}:{n}: {'; '.join(problems)}")
-        rows.append(KindItem(row["question"], row["lang"], row["kind"], [ChatTurn(t["role"], t["content"]) for t in row.get("history", [])]))
-    return rows
+    return [
+        KindItem(row["question"], row["lang"], row["kind"], [ChatTurn(t["role"], t["content"]) for t in row.get("history", [])])
+        for row in load_checked(path, check_row)
+    ]
 
 
 def main(argv: list[str]) -> int:

@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.bank import COMPILATION, CORPUS, committee_sections, corpus_text, rests_on_validation
+from eval.bank import COMPILATION, CORPUS, committee_sections, corpus_text, load_checked, rests_on_validation
 from eval.matching import normalise
 
 VERDICTS_FILE = Path(__file__).resolve().parent / "data" / "verdicts.jsonl"
@@ -95,19 +95,7 @@ def check_verdicts(rows: list[object]) -> list[str]:
 
 def load_verdicts(path: Path = VERDICTS_FILE) -> list[VerdictItem]:
     """The items of a verdicts file; a clear error naming the line when one is malformed."""
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-        problems = check_row(row)
-        if problems:
-            raise ValueError(f"{path}:{n}: {'; '.join(problems)}")
-        items.append(VerdictItem(row["question"], row["lang"], row["verdict"] == "no", row["cue"]))
-    return items
+    return [VerdictItem(r["question"], r["lang"], r["verdict"] == "no", r["cue"]) for r in load_checked(path, check_row)]
 
 
 def main(argv: list[str]) -> int:
