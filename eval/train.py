@@ -477,8 +477,9 @@ def train(
     }
     report["verdict"] = {
         "n": len(vy), "no": int(vy.sum()), "extra": int((vg >= EXTRA_GROUPS).sum()),
-        "cv_accuracy": _cv_accuracy(table_model(balanced=True), vx, vy),
-        # The bank's own yes/no questions, each predicted by a model fitted without it.
+        # Each row predicted by a model fitted, with the same weights, without it: over all
+        # rows, and over the bank's own yes/no questions alone.
+        "cv_accuracy": _cv_accuracy_on(table_model(balanced=True), vx, vy, np.ones(len(vy), dtype=bool), verdict_weights(vg)),
         "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS, verdict_weights(vg)),
     }
 
