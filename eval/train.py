@@ -29,7 +29,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predi
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from eval.bank import COMPILATION, committee_sections
+from eval.bank import COMPILATION, committee_sections, load_checked
 from eval.gold import GoldItem, load_gold
 from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
@@ -66,11 +66,12 @@ def kind_labels(path: Path = KIND_LABELS_FILE) -> dict[str, str]:
     """Item id → kind, for the items :data:`KIND_LABELS_FILE` labels (none when absent)."""
     if not path.is_file():
         return {}
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for n, row in enumerate(rows, start=1):
-        if row.get("kind") not in KINDS or not row.get("id"):
-            raise ValueError(f"{path.name}:{n}: needs an id and a kind in {KINDS}")
-    return {str(row["id"]): str(row["kind"]) for row in rows}
+
+    def check(row: object) -> list[str]:
+        ok = isinstance(row, dict) and row.get("id") and row.get("kind") in KINDS
+        return [] if ok else [f"needs an id and a kind in {KINDS}"]
+
+    return {str(row["id"]): str(row["kind"]) for row in load_checked(path, check)}
 
 
 def kind_label(item: GoldItem, missing: set[str]) -> str | None:
@@ -468,7 +469,8 @@ def train(
     oof = _oof(table_model(c=answer_c), ax, ay, ag, SEED, weights)
     bank_rows = ag < EXTRA_GROUPS
     answer_threshold = (ANSWER_THRESHOLD, round(_refusal_utility(oof, ay, ag, ANSWER_THRESHOLD), 4))
-    verdict = table_model(balanced=True).fit(vx, vy, model__sample_weight=verdict_weights(vg))
+    vweights = verdict_weights(vg)
+    verdict = table_model(balanced=True).fit(vx, vy, model__sample_weight=vweights)
     report["answerable"] = {
         "n": len(ay), "refuse": int((ay == 0).sum()), "extra": int((ag >= EXTRA_GROUPS).sum()), "threshold": answer_threshold,
         "c": answer_c, "cv_log_loss": answer_cv,
@@ -479,8 +481,8 @@ def train(
         "n": len(vy), "no": int(vy.sum()), "extra": int((vg >= EXTRA_GROUPS).sum()),
         # Each row predicted by a model fitted, with the same weights, without it: over all
         # rows, and over the bank's own yes/no questions alone.
-        "cv_accuracy": _cv_accuracy_on(table_model(balanced=True), vx, vy, np.ones(len(vy), dtype=bool), verdict_weights(vg)),
-        "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS, verdict_weights(vg)),
+        "cv_accuracy": _cv_accuracy_on(table_model(balanced=True), vx, vy, np.ones(len(vy), dtype=bool), vweights),
+        "cv_accuracy_bank": _cv_accuracy_on(table_model(balanced=True), vx, vy, vg < EXTRA_GROUPS, vweights),
     }
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,

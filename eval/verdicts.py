@@ -11,7 +11,8 @@ done, a condition, another value than the one asked or a closed list without the
 asked; for "yes" a stated support or fact. They teach the verdict model only: ``radslag
 train`` traces each question as a user would ask it and learns from what the answer would
 quote; together they weigh as much as the bank's own yes/no questions
-(:func:`eval.train.verdict_weights`). No item rests on a validation section, so the bank's validation split stays unseen.
+(:func:`eval.train.verdict_weights`). No item rests on a validation section, so the bank's
+validation split stays unseen.
 
 One JSON object per line: ``{"question", "lang": "sv"|"en", "verdict": "yes"|"no", "cue",
 "evidence": [{"doc", "section", "quote"}], "reason"}``. ``python -m eval.verdicts FILE``
@@ -21,13 +22,12 @@ committee's reply), and that no item rests on validation text.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.bank import COMPILATION, CORPUS, committee_sections, corpus_text, load_checked, rests_on_validation
+from eval.bank import COMPILATION, CORPUS, committee_sections, corpus_text, load, load_checked, rests_on_validation
 from eval.matching import normalise
 
 VERDICTS_FILE = Path(__file__).resolve().parent / "data" / "verdicts.jsonl"
@@ -100,7 +100,7 @@ def load_verdicts(path: Path = VERDICTS_FILE) -> list[VerdictItem]:
 
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else VERDICTS_FILE
-    rows: list[object] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows: list[object] = list(load(path))
     problems = check_verdicts(rows)
     for p in problems:
         print(p)

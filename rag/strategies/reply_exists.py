@@ -25,14 +25,14 @@ def reply_evidence(
     replied = snap.committee_rows(None, within)
     absent = snap.committee_rows(None, within, replies=False)
     evidence: list[Evidence] = []
+    missing = False
     for name in named:
         if name in replied:
             evidence += openings(snap, {name: replied[name]})
         elif name in absent:
             evidence += missing_notes(snap, {name: absent[name]})
-    if not evidence:
-        return None
-    return evidence, any(name in absent and name not in replied for name in named)
+            missing = True
+    return (evidence, missing) if evidence else None
 
 
 class ReplyExistsStrategy:
