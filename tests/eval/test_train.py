@@ -81,10 +81,11 @@ def test_the_committed_artefact_is_what_training_gives(trained, components) -> N
     for model in ("answerable", "member", "verdict", "addressed"):
         a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
         np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
-    # The sentence ranker's weights are larger (pairs are separable along the similarity), so
-    # they agree relative to their size.
-    a, b = fresh.sentence.ranker_.coef_, committed.sentence.ranker_.coef_
-    np.testing.assert_allclose(a, b, atol=0.05 * np.abs(b).max(), err_msg="sentence")
+    # The sentence ranker's order is its weights' direction; their size (large: pairs are
+    # separable along the similarity) moves with it on another machine's index, by 5 % on CI.
+    a, b = fresh.sentence.ranker_.coef_[0], committed.sentence.ranker_.coef_[0]
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.99
+    assert np.linalg.norm(a) == pytest.approx(np.linalg.norm(b), rel=0.2)
 
 
 def test_labels_come_from_the_gold_items_alone() -> None:
