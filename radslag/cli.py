@@ -325,6 +325,50 @@ def crossval(
 
 
 @app.command()
+def compare(
+    before: Annotated[Path, typer.Argument(help="The first run: its metrics.json, or the folder holding it.")],
+    after: Annotated[Path, typer.Argument(help="The second run, on the same questions.")],
+    items: Annotated[bool, typer.Option(help="Also list the items that got better or worse (not on validation).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Each metric's change from one run to another, paired by question, with a 95 % bootstrap
+    interval: whether the change is more than these questions' spread explains."""
+    from eval.compare import as_json as changes_json
+    from eval.compare import compare as compare_runs
+    from eval.compare import load_items
+
+    try:
+        changes = compare_runs(load_items(before), load_items(after))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        console.print_json(json.dumps(changes_json(changes, items)))
+        return
+
+    from eval.report import COLUMNS
+
+    def f(v: float | None) -> str:
+        return "–" if v is None else f"{v:+.3f}"
+
+    from rich import box
+
+    table = Table("metric", "n", "before", "after", "change", "95 % interval", "+/−", box=box.SIMPLE_HEAD)
+    table.columns[5].no_wrap = True
+    for c in changes:
+        change = "–" if c.delta is None else f"[bold]{c.delta:+.3f}[/bold]" if c.clear else f"{c.delta:+.3f}"
+        table.add_row(COLUMNS[c.metric], str(c.n), f(c.a)[1:], f(c.b)[1:], change, f"{f(c.low)} … {f(c.high)}",
+                      f"{len(c.better)}/{len(c.worse)}")
+    console.print(f"{before} → {after}")
+    console.print(table)
+    console.print("Bold: the interval excludes 0.")
+    if items:
+        for c in changes:
+            if c.better or c.worse:
+                console.print(f"{c.metric}: better {', '.join(c.better) or '–'}; worse {', '.join(c.worse) or '–'}")
+
+
+@app.command()
 def bench(
     quick: Annotated[bool, typer.Option(help="Smaller scale curve (1x, 10x).")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the plot and JSON.")] = Path("out/bench"),

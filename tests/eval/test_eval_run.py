@@ -1,4 +1,5 @@
-"""The runner end to end over the dev gold set: both pipelines, files, recompute, report."""
+"""The runner end to end over the dev gold set: both pipelines, files, recompute, report
+(the two runs are the ``runs`` fixture of ``tests/eval/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,12 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from eval.gold import load_answers, load_gold
-from eval.runner import PipelineRun, run_eval
+from eval.runner import PipelineRun
 from eval.scoring import recompute
 
 FIELDS = {"id", "question", "answer", "refused", "language", "citations", "retrieved", "latency_s"}
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
-
-
-@pytest.fixture(scope="module")
-def runs(components, gold_path: Path, tmp_path_factory: pytest.TempPathFactory) -> list[PipelineRun]:  # type: ignore[no-untyped-def]
-    # The baseline's index goes under the session's temporary data dir.
-    return run_eval(components, gold_path, tmp_path_factory.mktemp("eval-out"), ("radslag", "baseline"))
 
 
 def test_files_written_for_both_pipelines(runs: list[PipelineRun], gold_path: Path) -> None:

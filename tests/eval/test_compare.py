@@ -1,0 +1,76 @@
+"""`radslag compare`: two runs on the same questions, paired item by item, with a bootstrap
+interval of each metric's change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from eval.compare import compare, interval, load_items
+from eval.runner import PipelineRun
+from eval.scoring import SCORES
+from radslag.cli import app
+
+
+def test_the_change_is_the_mean_paired_difference_over_items_both_score(runs: list[PipelineRun]) -> None:
+    baseline, project = load_items(runs[1].out_dir), load_items(runs[0].out_dir)
+    changes = {c.metric: c for c in compare(baseline, project)}
+    assert set(changes) == set(SCORES)
+    for metric, c in changes.items():
+        paired = [(baseline[i][metric], project[i][metric]) for i in baseline
+                  if baseline[i][metric] is not None and project[i][metric] is not None]
+        assert c.n == len(paired)
+        if not paired:
+            continue
+        assert c.delta == pytest.approx(np.mean([b - a for a, b in paired]))
+        assert c.low <= c.delta <= c.high
+        assert len(c.better) == sum(b > a for a, b in paired) and len(c.worse) == sum(b < a for a, b in paired)
+    # The tutorial baseline never refuses, so it answers the dev set's unanswerable questions.
+    assert changes["refusal_accuracy"].delta > 0 and changes["refusal_accuracy"].worse == []
+
+
+def test_a_run_against_itself_changes_nothing(runs: list[PipelineRun]) -> None:
+    items = load_items(runs[0].out_dir / "metrics.json")
+    for c in compare(items, items):
+        assert c.delta in (None, 0.0) and (c.low, c.high) in ((None, None), (0.0, 0.0))
+        assert not c.clear and c.better == c.worse == []
+
+
+def test_the_interval_excludes_zero_only_for_a_change_beyond_the_spread() -> None:
+    rng = np.random.default_rng(1)
+    noise = rng.choice([-1.0, 0.0, 1.0], size=300)
+    low, high = interval(noise)
+    assert low < noise.mean() < high and low < 0 < high
+    shifted = np.where(rng.random(300) < 0.3, 1.0, 0.0)  # 30 % of items better, none worse
+    low, high = interval(shifted)
+    assert 0 < low < shifted.mean() < high
+
+
+def test_the_cli_prints_the_table_and_json_and_rejects_runs_on_other_questions(runs: list[PipelineRun], tmp_path: Path) -> None:
+    cli = CliRunner()
+    project, baseline = str(runs[0].out_dir), str(runs[1].out_dir)
+    out = cli.invoke(app, ["compare", baseline, project])
+    assert out.exit_code == 0, out.output
+    assert "refusal acc." in out.output and "95 % interval" in out.output
+    rows = json.loads(cli.invoke(app, ["compare", baseline, project, "--json"]).output)
+    assert [r["metric"] for r in rows] == list(SCORES) and "better_items" not in rows[0]
+    rows = json.loads(cli.invoke(app, ["compare", baseline, project, "--json", "--items"]).output)
+    refusal = next(r for r in rows if r["metric"] == "refusal_accuracy")
+    assert len(refusal["better_items"]) == refusal["better"] > 0
+    # Fewer questions in one run: a clear error, not a comparison of different questions.
+    data = json.loads((runs[0].out_dir / "metrics.json").read_text(encoding="utf-8"))
+    data["items"] = data["items"][1:]
+    fewer = tmp_path / "metrics.json"
+    fewer.write_text(json.dumps(data), encoding="utf-8")
+    out = cli.invoke(app, ["compare", baseline, str(fewer)])
+    assert out.exit_code == 2 and "different questions" in " ".join(out.output.split())
+    out = cli.invoke(app, ["compare", baseline, str(tmp_path / "nowhere")])
+    assert out.exit_code == 2 and "nowhere: no metrics.json" in " ".join(out.output.split())
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    out = cli.invoke(app, ["compare", baseline, str(broken)])
+    assert out.exit_code == 2 and "not JSON" in " ".join(out.output.split())
