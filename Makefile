@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test install-llm-test system-deps run test test-quick lint eval train bench clean
+.PHONY: install install-test install-llm-test system-deps run test test-quick test-jitter lint eval train bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -64,6 +64,11 @@ test: install install-llm-test system-deps
 test-quick: install system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -rs -m "not llm_server"
+
+# Are the tests robust to another machine's index? The engine's tests with every embedding
+# jittered (tests/jitter.py; RADSLAG_TEST_JITTER=1e-3 by default).
+test-jitter: install
+	$(PY) -m pytest -q -rs -p tests.jitter tests/rag tests/eval tests/api
 
 lint: install
 	$(VENV)/bin/ruff check .
