@@ -71,8 +71,8 @@ def interval(diffs: np.ndarray, seed: int = 0) -> tuple[float, float]:
         value = float(diffs[0]) if len(diffs) else 0.0
         return value, value
     with warnings.catch_warnings():
-        # BCa warns when an acceleration term is degenerate (a few non-zero differences);
-        # the interval it returns is still the percentile one, which is what we want then.
+        # BCa warns, and may give no interval (NaN), when nearly every difference is the same
+        # (one or two items changed); the percentile interval is used then.
         warnings.simplefilter("ignore")
         res = bootstrap((diffs,), np.mean, n_resamples=RESAMPLES, confidence_level=0.95, method="BCa",
                         random_state=np.random.default_rng(seed))

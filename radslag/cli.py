@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -336,6 +337,7 @@ def compare(
     from eval.compare import as_json as changes_json
     from eval.compare import compare as compare_runs
     from eval.compare import load_items
+    from eval.report import COLUMNS
 
     try:
         changes = compare_runs(load_items(before), load_items(after))
@@ -346,22 +348,18 @@ def compare(
         console.print_json(json.dumps(changes_json(changes, items)))
         return
 
-    from eval.report import COLUMNS
+    def value(v: float | None, sign: str = "") -> str:
+        return "–" if v is None else f"{v:{sign}.3f}"
 
-    def f(v: float | None) -> str:
-        return "–" if v is None else f"{v:+.3f}"
-
-    from rich import box
-
-    table = Table("metric", "n", "before", "after", "change", "95 % interval", "+/−", box=box.SIMPLE_HEAD)
+    table = Table("metric", "n", "before", "after", "change", "95 % interval", "up/down", box=box.SIMPLE_HEAD)
     table.columns[5].no_wrap = True
     for c in changes:
-        change = "–" if c.delta is None else f"[bold]{c.delta:+.3f}[/bold]" if c.clear else f"{c.delta:+.3f}"
-        table.add_row(COLUMNS[c.metric], str(c.n), f(c.a)[1:], f(c.b)[1:], change, f"{f(c.low)} … {f(c.high)}",
-                      f"{len(c.better)}/{len(c.worse)}")
+        change = value(c.delta, "+")
+        table.add_row(COLUMNS[c.metric], str(c.n), value(c.a), value(c.b), f"[bold]{change} *[/bold]" if c.clear else change,
+                      f"{value(c.low, '+')} … {value(c.high, '+')}", f"{len(c.better)}/{len(c.worse)}")
     console.print(f"{before} → {after}")
     console.print(table)
-    console.print("Bold: the interval excludes 0.")
+    console.print("*: the interval excludes 0 (the change is more than these questions' spread explains).")
     if items:
         for c in changes:
             if c.better or c.worse:

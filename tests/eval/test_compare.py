@@ -4,6 +4,7 @@ interval of each metric's change."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,8 @@ def test_the_change_is_the_mean_paired_difference_over_items_both_score(runs: li
         assert c.delta == pytest.approx(np.mean([b - a for a, b in paired]))
         assert c.low <= c.delta <= c.high
         assert len(c.better) == sum(b > a for a, b in paired) and len(c.worse) == sum(b < a for a, b in paired)
-    # The tutorial baseline never refuses, so it answers the dev set's unanswerable questions.
-    assert changes["refusal_accuracy"].delta > 0 and changes["refusal_accuracy"].worse == []
+    # The tutorial baseline cites four passages whatever the question: far beyond noise.
+    assert changes["citation_precision"].clear and changes["citation_precision"].low > 0.2
 
 
 def test_a_run_against_itself_changes_nothing(runs: list[PipelineRun]) -> None:
@@ -56,11 +57,13 @@ def test_the_cli_prints_the_table_and_json_and_rejects_runs_on_other_questions(r
     out = cli.invoke(app, ["compare", baseline, project])
     assert out.exit_code == 0, out.output
     assert "refusal acc." in out.output and "95 % interval" in out.output
+    # A clear change is marked as such.
+    assert re.search(r"cit\. prec\.\s.*\+0\.\d+ \*", out.output), out.output
     rows = json.loads(cli.invoke(app, ["compare", baseline, project, "--json"]).output)
     assert [r["metric"] for r in rows] == list(SCORES) and "better_items" not in rows[0]
     rows = json.loads(cli.invoke(app, ["compare", baseline, project, "--json", "--items"]).output)
-    refusal = next(r for r in rows if r["metric"] == "refusal_accuracy")
-    assert len(refusal["better_items"]) == refusal["better"] > 0
+    cited = next(r for r in rows if r["metric"] == "citation_precision")
+    assert len(cited["better_items"]) == cited["better"] > 0 and cited["clear"]
     # Fewer questions in one run: a clear error, not a comparison of different questions.
     data = json.loads((runs[0].out_dir / "metrics.json").read_text(encoding="utf-8"))
     data["items"] = data["items"][1:]
