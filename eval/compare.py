@@ -70,17 +70,16 @@ def interval(diffs: np.ndarray, seed: int = 0) -> tuple[float, float]:
         # No spread to resample: the interval is the value itself (BCa is undefined there).
         value = float(diffs[0]) if len(diffs) else 0.0
         return value, value
-    with warnings.catch_warnings():
-        # BCa warns, and may give no interval (NaN), when nearly every difference is the same
-        # (one or two items changed); the percentile interval is used then.
-        warnings.simplefilter("ignore")
-        res = bootstrap((diffs,), np.mean, n_resamples=RESAMPLES, confidence_level=0.95, method="BCa",
-                        random_state=np.random.default_rng(seed))
-    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    if np.isnan(low) or np.isnan(high):
-        res = bootstrap((diffs,), np.mean, n_resamples=RESAMPLES, confidence_level=0.95, method="percentile",
-                        random_state=np.random.default_rng(seed))
-        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    # BCa first; it warns, and may give no interval (NaN), when nearly every difference is
+    # the same (one or two items changed): the percentile interval is used then.
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ci = bootstrap((diffs,), np.mean, n_resamples=RESAMPLES, confidence_level=0.95, method=method,
+                           random_state=np.random.default_rng(seed)).confidence_interval
+        low, high = float(ci.low), float(ci.high)
+        if not (np.isnan(low) or np.isnan(high)):
+            break
     return low, high
 
 

@@ -272,20 +272,6 @@ def _cv_accuracy_on(model: Pipeline, x: np.ndarray, y: np.ndarray, rows: np.ndar
     return float((pred[rows] == y[rows]).mean())
 
 
-def _cv_accuracy(model: Pipeline, x: Any, y: np.ndarray, groups: np.ndarray | None = None) -> float:
-    if len(set(y.tolist())) < 2 or len(y) < 10:
-        return float("nan")
-    if groups is not None:
-        cv = GroupKFold(n_splits=5)
-        pred = cross_val_predict(model, x, y, cv=cv, groups=groups)
-    else:
-        folds = min(5, min(Counter(y.tolist()).values()))
-        if folds < 2:
-            return float("nan")
-        pred = cross_val_predict(model, x, y, cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED))
-    return float((pred == y).mean())
-
-
 def train(
     components: Any,
     bank: Path = BANK,

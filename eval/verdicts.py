@@ -100,7 +100,7 @@ def load_verdicts(path: Path = VERDICTS_FILE) -> list[VerdictItem]:
 
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else VERDICTS_FILE
-    rows: list[object] = list(load(path))
+    rows: list[object] = load(path)
     problems = check_verdicts(rows)
     for p in problems:
         print(p)
