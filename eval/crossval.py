@@ -26,6 +26,7 @@ from typing import Any
 
 from eval.gold import GoldItem, load_gold, write_answers, write_gold
 from eval.kinds import KINDS_FILE
+from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases, original_id
 from eval.runner import answer_all, index_committees
 from eval.scoring import compute
 from eval.train import BANK
@@ -74,30 +75,50 @@ def cross_validate(
     bank: Path = BANK,
     folds: int = FOLDS,
     kinds: Path | None = KINDS_FILE,
+    paraphrases: Path | None = PARAPHRASES_FILE,
 ) -> dict[str, Any]:
     """Retrain without each fold, answer the fold, and score every train item out of fold.
     Writes ``answers.jsonl`` (each answer from the engine that never saw its item) and
-    ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``."""
+    ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``; with
+    ``paraphrases`` (:mod:`eval.paraphrases`), each fold trains on its items' paraphrases too
+    and answers its held items' paraphrases, scored in ``out_dir/paraphrases``."""
     items = load_gold(bank, "train")
     fold_of = assign_folds(items, folds)
+    reworded = load_paraphrases(paraphrases, items)
     vocabulary = index_committees(components)
     answered: list[tuple[GoldItem, Any]] = []
+    answered_reworded: list[tuple[GoldItem, Any]] = []
     per_fold = []
     for k in range(folds):
         held = [i for i in items if fold_of[i.id] == k]
         folder = out_dir / f"fold{k}"
         write_gold(folder / "bank.jsonl", [i for i in items if fold_of[i.id] != k])
-        fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds)
+        # The fold's bank leaves its held items out, so training loads none of their paraphrases.
+        fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds, paraphrases=paraphrases)
         pipeline = RagPipeline(components.retriever, decisions=load_decisions(folder / "decisions.joblib"))
         answers = answer_all(answer_runnable(pipeline), held)
         answered += list(zip(held, answers, strict=True))
+        held_reworded = [p for p in reworded if fold_of[original_id(p.id)] == k]
+        answered_reworded += list(zip(held_reworded, answer_all(answer_runnable(pipeline), held_reworded), strict=True))
         per_fold.append(compute(held, answers, vocabulary)["overall"])
-        log.info("fold %d/%d: %d items answered", k + 1, folds, len(held))
+        log.info("fold %d/%d: %d items and %d paraphrases answered", k + 1, folds, len(held), len(held_reworded))
+    if answered_reworded:
+        _write(out_dir / "paraphrases", answered_reworded, vocabulary, {"gold": str(paraphrases), "out_of_fold": True})
     by_id = {item.id: n for n, item in enumerate(items)}
     answered.sort(key=lambda pair: by_id[pair[0].id])
+    meta = {"gold": str(bank), "split": "train", "folds": folds, "out_of_fold": True, "n_items": len(items)}
+    return _write(out_dir, answered, vocabulary, meta, per_fold)
+
+
+def _write(
+    out_dir: Path, answered: list[tuple[GoldItem, Any]], vocabulary: Any, meta: dict[str, Any], per_fold: list | None = None,
+) -> dict[str, Any]:
+    """Score ``answered`` and write its ``answers.jsonl`` and ``metrics.json`` to ``out_dir``."""
     metrics = compute([i for i, _ in answered], [a for _, a in answered], vocabulary)
-    metrics["folds"] = per_fold
-    metrics["meta"] = {"gold": str(bank), "split": "train", "folds": folds, "out_of_fold": True, "n_items": len(items)}
+    if per_fold is not None:
+        metrics["folds"] = per_fold
+    metrics["meta"] = {**meta, "n_items": len(answered)}
+    out_dir.mkdir(parents=True, exist_ok=True)
     write_answers(out_dir / "answers.jsonl", [a for _, a in answered])
     (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")
     return metrics

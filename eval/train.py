@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -34,6 +34,7 @@ from eval.gold import GoldItem, load_gold
 from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
 from eval.matching import normalise, overlap, same_document, same_section
 from eval.metrics import names_match
+from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases, original_id
 from eval.verdicts import VERDICTS_FILE, load_verdicts
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix, kind_type_fit
 from rag.features import ANSWER_TYPES, answer_types_in, lead_words
@@ -79,8 +80,9 @@ def kind_label(item: GoldItem, missing: set[str]) -> str | None:
     label in :data:`KIND_LABELS_FILE`)."""
     if item.type == "unanswerable":
         return None
-    if item.id in kind_labels():
-        return kind_labels()[item.id]
+    # A paraphrase asks what its original asks: it takes the original's label.
+    if original_id(item.id) in kind_labels():
+        return kind_labels()[original_id(item.id)]
     sections = {e.section for e in item.primary if e.doc == COMPILATION and e.section}
     about_missing = bool(sections) and sections <= missing
     if item.type == "list":
@@ -118,16 +120,21 @@ def kind_classifier() -> LogisticRegression:
 def _cv_kind(
     texts: list[str], vectors: np.ndarray, kinds: np.ndarray, n_bank: int,
     typed: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None,
+    groups: np.ndarray | None = None,
 ) -> float:
     """Cross-validated kind accuracy on the bank's questions (the first ``n_bank``); the extra
-    kind-labelled questions after them are in every training fold and never tested. With
+    kind-labelled questions after them are in every training fold and never tested. ``groups``
+    (one per bank question) keep a question and its paraphrases in the same fold. With
     ``typed`` (the answer-type model's texts, vectors and labels, and each bank question's row
     among them), the kind is chosen as :meth:`Decisions.kind_of` chooses it, with an
     answer-type model fitted without the tested questions."""
     extra = np.arange(n_bank, len(texts))
     hits = 0
     # Rare kinds (fewer than five examples) warn but stay in: every fold still tests the rest.
-    for tr, te in StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(texts[:n_bank], kinds[:n_bank]):
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED) if groups is None else StratifiedGroupKFold(
+        n_splits=5, shuffle=True, random_state=SEED,
+    )
+    for tr, te in folds.split(texts[:n_bank], kinds[:n_bank], groups):
         rows = np.concatenate([tr, extra])
         vec = kind_vectorizer().fit([texts[i] for i in rows])
         model = kind_classifier().fit(kind_matrix(vec, [texts[i] for i in rows], vectors[rows]), kinds[rows])
@@ -141,14 +148,15 @@ def _cv_kind(
     return hits / n_bank
 
 
-def _cv_types(vectorizer: Any, texts: list[str], vectors: np.ndarray, types: np.ndarray) -> float:
+def _cv_types(vectorizer: Any, texts: list[str], vectors: np.ndarray, types: np.ndarray, groups: np.ndarray) -> float:
     """Cross-validated answer-type accuracy (the word features fitted on all train questions,
-    as the shipped model's are)."""
+    as the shipped model's are); ``groups`` keep a question and its paraphrases in one fold."""
     x = kind_matrix(vectorizer, texts, vectors)
     folds = min(5, min(Counter(types.tolist()).values()))
     if folds < 2:
         return float("nan")
-    pred = cross_val_predict(kind_classifier(), x, types, cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED))
+    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    pred = cross_val_predict(kind_classifier(), x, types, cv=cv, groups=groups)
     return float((pred == types).mean())
 
 
@@ -218,8 +226,8 @@ def _typed_rows(path: Path, key: str) -> list[dict[str, Any]]:
 def answer_type_label(item: GoldItem, labels: dict[str, str] | None = None) -> str:
     """What the item's answer looks like: its label in ``labels``, else read from its
     must-mentions and primary quotes."""
-    if labels and item.id in labels:
-        return labels[item.id]
+    if labels and original_id(item.id) in labels:
+        return labels[original_id(item.id)]
     if item.type in ("list", "summary", "compare", "yes_no"):
         return "other"
     mentions = " ".join(item.must_mention)
@@ -280,39 +288,51 @@ def train(
     kinds: Path | None = KINDS_FILE,
     typed: Path = TYPED_QUESTIONS_FILE,
     verdict_questions: Path | None = VERDICTS_FILE,
+    paraphrases: Path | None = PARAPHRASES_FILE,
 ) -> dict[str, Any]:
     """Fit the answer engine's decisions on the bank's train split, and the remiss overview's
     on the stance gold set's (``stance``); with ``kinds`` (:mod:`eval.kinds`), the kind model
     also learns from its kind-labelled questions and the answerability model from its
     unanswerable ones; the answer-type model also learns from ``typed`` (:func:`load_typed_questions`)
-    and the verdict model from ``verdict_questions`` (:mod:`eval.verdicts`); save the artefact;
-    return figures."""
+    and the verdict model from ``verdict_questions`` (:mod:`eval.verdicts`); the models that
+    read the question's wording (kind, answer type, committee names) also learn from the train
+    questions' ``paraphrases`` (:mod:`eval.paraphrases`); save the artefact; return figures."""
     started = time.perf_counter()
-    items = load_gold(bank, "train")
+    originals = load_gold(bank, "train")
+    items = originals + load_paraphrases(paraphrases, originals)
+    # Paraphrases teach the models that read the question's wording (step 1 and the name
+    # model). The models of steps 2 and 3 read the question against its evidence, which a
+    # paraphrase shares with its original: there the copies only reweighed the bank, and the
+    # membership floor they moved (0.25 → 0.10) cost validation lists (README, twenty-fifth
+    # session). A paraphrase shares its original's group wherever groups are folds.
+    index_of = {item.id: n for n, item in enumerate(originals)}
+    fold_group = [index_of[original_id(item.id)] for item in items]
     retriever = components.retriever
     snap = retriever.snapshot()
     names = sorted({str(m.get("committee")) for m in snap.metas if m.get("committee")})
     missing = missing_reply_sections()
-    report: dict[str, Any] = {"items": len(items)}
+    report: dict[str, Any] = {"items": len(originals), "paraphrases": len(items) - len(originals)}
 
     # 1. Kind of answer wanted, from the question's wording and its e5 vector.
-    texts, vectors, kinds_list, type_row = [], [], [], []
+    texts, vectors, kinds_list, type_row, kind_groups = [], [], [], [], []
     type_labels = load_answer_types()
-    type_texts, type_vectors, types_list = [], [], []
-    for item in items:
+    type_texts, type_vectors, types_list, type_groups = [], [], [], []
+    for n, item in enumerate(items):
         label = kind_label(item, missing)
-        if not label and item.id not in type_labels:
+        if not label and original_id(item.id) not in type_labels:
             continue
         qplan, qvec = plan(item.question, _history(item), None, names, retriever.embed_query)
         masked = mask_names(focus(item.question), names)
         type_texts.append(masked)
         type_vectors.append(qvec)
         types_list.append(answer_type_label(item, type_labels))
+        type_groups.append(fold_group[n])
         if not label:
             continue  # unanswerable: it teaches the answer type, not the kind
         texts.append(masked)
         vectors.append(qvec)
         kinds_list.append(label)
+        kind_groups.append(fold_group[n])
         type_row.append(len(type_texts) - 1)  # its answer-type label's row
     n_bank = len(texts)
     n_typed = len(type_texts)
@@ -320,6 +340,7 @@ def train(
         type_texts.append(mask_names(focus(question), names))
         type_vectors.append(plan(question, [], None, names, retriever.embed_query)[1])
         types_list.append(answer_type_of)
+        type_groups.append(EXTRA_GROUPS + len(type_groups))
     extras = load_kinds(kinds) if kinds is not None else []
     for extra in (e for e in extras if e.kind in KINDS):
         _, qvec = plan(extra.question, extra.history, None, names, retriever.embed_query)
@@ -334,14 +355,16 @@ def train(
     answer_type = kind_classifier().fit(kind_matrix(vectorizer, type_texts, np.array(type_vectors)), types)
     kind_type = kind_type_fit(kinds_list[:n_bank], types[type_row], kind.classes_, answer_type.classes_)
     report["answer_type"] = {
-        "classes": dict(Counter(types.tolist())), "labelled": sum(i.id in type_labels for i in items),
+        "classes": dict(Counter(types.tolist())), "labelled": sum(original_id(i.id) in type_labels for i in items),
         "extra": len(type_texts) - n_typed,
-        "cv_accuracy": _cv_types(vectorizer, type_texts, np.array(type_vectors), types),
+        "cv_accuracy": _cv_types(vectorizer, type_texts, np.array(type_vectors), types, np.array(type_groups)),
     }
     report["kind"] = {
-        "n": n_bank, "extra": len(texts) - n_bank, "cv_accuracy": _cv_kind(texts, np.array(vectors), kind_of, n_bank),
+        "n": n_bank, "extra": len(texts) - n_bank,
+        "cv_accuracy": _cv_kind(texts, np.array(vectors), kind_of, n_bank, groups=np.array(kind_groups)),
         "cv_accuracy_with_types": _cv_kind(
             texts, np.array(vectors), kind_of, n_bank, (type_texts, np.array(type_vectors), types, np.array(type_row)),
+            np.array(kind_groups),
         ),
         "classes": dict(Counter(kind_of.tolist())),
     }
@@ -353,13 +376,13 @@ def train(
         return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, kind_type=kind_type, **models))
 
     # 1b. Committees named in other words than their names ("the labour market committee").
-    name_model, name_features, name_threshold, report["name"] = fit_names(items, names, retriever.embed_query, missing)
+    name_model, name_features, name_threshold, report["name"] = fit_names(items, names, retriever.embed_query, missing, fold_group)
 
     # 2. Sentences and committees, traced with the kind and name models in place.
     traced = pipeline(answerable=None, sentence=None, member=None, verdict=None, features={"name": name_features},
                       name=name_model, thresholds={"name": name_threshold})
     sentences, members = Table([], [], []), Table([], [], [])
-    for n, item in enumerate(items):
+    for n, item in enumerate(originals):
         tr = traced.trace(item.question, _history(item))
         label = kind_label(item, missing)
         if item.answerable and label not in COMMITTEE_KINDS:
@@ -402,7 +425,7 @@ def train(
     traced = pipeline(answerable=None, sentence=sentence, member=member, verdict=None, features=dict(feats),
                       name=name_model, thresholds={"member": member_threshold[0], "name": name_threshold})
     answerable, verdicts = Table([], [], []), Table([], [], [])
-    for n, item in enumerate(items):
+    for n, item in enumerate(originals):
         label = kind_label(item, missing)
         if label in COMMITTEE_KINDS:
             continue  # answered from every committee's reply; membership decides
@@ -501,10 +524,13 @@ def item_committees(item: GoldItem, names: Sequence[str]) -> set[str]:
     return {e.section for e in item.evidence if e.section in names} | {m for m in item.must_mention if m in names}
 
 
-def fit_names(items: list[GoldItem], names: Sequence[str], embed: Any, missing: Any) -> tuple[Any, list[str], float, dict[str, Any]]:
+def fit_names(
+    items: list[GoldItem], names: Sequence[str], embed: Any, missing: Any, groups: Sequence[int] | None = None,
+) -> tuple[Any, list[str], float, dict[str, Any]]:
     """The name model: for each train question outside the committee kinds that has a body
     phrase no committee name matched, is the nearest committee (by e5) the one the item is
-    about? Threshold learned out-of-fold like the others."""
+    about? Threshold learned out-of-fold like the others, folds by ``groups`` (one per item:
+    a question and its paraphrases share one)."""
     table = Table([], [], [])
     for n, item in enumerate(items):
         if kind_label(item, missing) in COMMITTEE_KINDS:
@@ -515,7 +541,7 @@ def fit_names(items: list[GoldItem], names: Sequence[str], embed: Any, missing: 
         _, name, row = max(rows, key=lambda r: r[2]["margin"])
         table.rows.append(row)
         table.labels.append(int(name in item_committees(item, names)))
-        table.groups.append(n)
+        table.groups.append(n if groups is None else groups[n])
     if len(set(table.labels)) < 2 or len(table.rows) < 10:
         return None, [], 0.5, {"n": len(table.rows)}
     features = sorted(table.rows[0])

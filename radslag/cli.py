@@ -253,6 +253,9 @@ TrainBank = Annotated[Path, typer.Option(help="The question bank (its train spli
 KindsFile = Annotated[
     Path, typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability.")
 ]
+ParaphrasesFile = Annotated[
+    Path, typer.Option(help="The train questions asked in other words (see eval/paraphrases.py); every decision learns from them.")
+]
 
 
 def _training_components(files: dict[str, Path]):  # type: ignore[no-untyped-def]
@@ -282,6 +285,7 @@ def train(
     verdicts: Annotated[
         Path, typer.Option(help="Extra yes/no questions for the verdict model (see eval/verdicts.py).")
     ] = Path("eval/data/verdicts.jsonl"),
+    paraphrases: ParaphrasesFile = Path("eval/data/paraphrases.jsonl"),
 ) -> None:
     """Fit the answer engine's learned decisions on the bank's and stance set's train splits."""
     from eval.train import train as fit
@@ -289,14 +293,21 @@ def train(
     from rag.decisions import DEFAULT_PATH, load_decisions
     from rag.pipeline import RagPipeline
 
-    comps = _training_components({"question bank": bank, "stance gold set": stance, "kinds file": kinds, "verdicts file": verdicts})
+    comps = _training_components({
+        "question bank": bank, "stance gold set": stance, "kinds file": kinds, "verdicts file": verdicts,
+        "paraphrases file": paraphrases,
+    })
     target = out or comps.settings.decisions_path or DEFAULT_PATH
     if stance_only:
         decisions = load_decisions(target)
         report = fit_stance(RagPipeline(comps.retriever, decisions=decisions), decisions, stance)
         decisions.save(target)
     else:
-        report = fit(comps, bank, target, stance, kinds, verdict_questions=verdicts)
+        try:
+            report = fit(comps, bank, target, stance, kinds, verdict_questions=verdicts, paraphrases=paraphrases)
+        except ValueError as exc:  # a malformed input file: its line and problem
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
     console.print_json(json.dumps(report, default=str))
 
 
@@ -306,8 +317,10 @@ def crossval(
     out: Annotated[Path, typer.Option(help="Folder for answers.jsonl, metrics.json and each fold's artefact.")] = Path("out/crossval"),
     folds: Annotated[int, typer.Option(help="Number of folds (whole passage groups each).", min=2)] = 5,
     kinds: KindsFile = Path("eval/data/kinds.jsonl"),
+    paraphrases: ParaphrasesFile = Path("eval/data/paraphrases.jsonl"),
 ) -> None:
-    """Out-of-fold figures on the train split: retrain without each fold and answer it.
+    """Out-of-fold figures on the train split: retrain without each fold and answer it (and
+    the held items' paraphrases, scored in OUT/paraphrases).
 
     The way to compare two versions of the engine without reading the validation split:
     the train split's own figures are in sample for every learned decision."""
@@ -315,9 +328,9 @@ def crossval(
     from eval.report import summary_table
     from eval.runner import PipelineRun
 
-    comps = _training_components({"question bank": bank, "kinds file": kinds})
+    comps = _training_components({"question bank": bank, "kinds file": kinds, "paraphrases file": paraphrases})
     try:
-        metrics = cross_validate(comps, out, bank, folds, kinds)
+        metrics = cross_validate(comps, out, bank, folds, kinds, paraphrases)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -10,6 +10,7 @@ import pytest
 
 from eval.crossval import assign_folds, cross_validate, passage_group
 from eval.gold import load_gold, write_gold
+from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases
 from eval.train import BANK
 
 
@@ -31,7 +32,8 @@ def test_folds_hold_whole_passage_groups_and_balance_their_sizes() -> None:
 
 def test_every_train_item_is_answered_by_an_engine_that_never_saw_it(components, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Two folds over a slice of the train split (every type of question in it): each fold's
-    artefact is trained without that fold's items, and each item is scored once."""
+    artefact is trained without that fold's items or their paraphrases, and each item and
+    each paraphrase is scored once, by the fold that held its original."""
     items = load_gold(BANK, "train")
     by_type: dict[str, list] = defaultdict(list)
     for item in items:
@@ -53,6 +55,14 @@ def test_every_train_item_is_answered_by_an_engine_that_never_saw_it(components,
     assert metrics["meta"]["out_of_fold"] is True
     assert 0.0 < metrics["overall"]["refusal_accuracy"] <= 1.0
     assert json.loads((out / "metrics.json").read_text())["overall"] == metrics["overall"]
+    # The held items' paraphrases, answered by the same fold's engine, scored on their own.
+    reworded = load_paraphrases(PARAPHRASES_FILE, chosen)
+    assert len(reworded) >= len(chosen) * 0.9
+    para_answers = [json.loads(line) for line in (out / "paraphrases" / "answers.jsonl").read_text().splitlines()]
+    assert sorted(a["id"] for a in para_answers) == sorted(p.id for p in reworded)
+    assert {a["question"] for a in para_answers} == {p.question for p in reworded}
+    para_metrics = json.loads((out / "paraphrases" / "metrics.json").read_text())
+    assert para_metrics["overall"]["n"] == len(reworded) and para_metrics["meta"]["out_of_fold"] is True
 
 
 def test_missing_inputs_and_too_few_folds_are_clear_errors(tmp_path: Path) -> None:

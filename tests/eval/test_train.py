@@ -11,6 +11,7 @@ import pytest
 
 from eval.bank import VALIDATION_COMMITTEES, load
 from eval.gold import GoldItem, load_gold
+from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases
 from eval.train import (
     BANK,
     answer_type_label,
@@ -40,6 +41,8 @@ def trained(components, tmp_path_factory: pytest.TempPathFactory):  # type: igno
 def test_training_reads_the_train_split_only_and_reports_its_figures(trained) -> None:  # type: ignore[no-untyped-def]
     report, decisions = trained
     assert report["items"] == len(load_gold(BANK, "train"))
+    # Every decision also learns from the train questions asked in other words.
+    assert report["paraphrases"] == len(load_paraphrases(PARAPHRASES_FILE, load_gold(BANK, "train"))) > 300
     assert decisions.meta["split"] == "train"
     for model in ("sentence", "member", "answerable", "verdict"):
         assert decisions.features[model], model
