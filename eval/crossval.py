@@ -8,6 +8,10 @@ groups — every item resting on the same section (a committee's reply, a sectio
 document) falls in the same fold — as the validation split holds sections no train item
 rests on, so the figures measure transfer to unseen text. Validation items are never read.
 
+Each train item's paraphrases (:mod:`eval.paraphrases`) go with it: a fold's training reads
+only its own items' paraphrases, and each fold also answers its held items' paraphrases,
+scored apart (``paraphrases/`` in the output folder): how much an answer depends on wording.
+
 What the folds still share: the extra kind-labelled and unanswerable questions
 (``eval/data/kinds.jsonl``) and the typed questions were written from the train documents,
 so they may touch a held-out fold's sections; they teach the kind, answer-type and
@@ -80,7 +84,7 @@ def cross_validate(
     """Retrain without each fold, answer the fold, and score every train item out of fold.
     Writes ``answers.jsonl`` (each answer from the engine that never saw its item) and
     ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``; with
-    ``paraphrases`` (:mod:`eval.paraphrases`), each fold trains on its items' paraphrases too
+    ``paraphrases`` (:mod:`eval.paraphrases`), each fold trains with its items' paraphrases
     and answers its held items' paraphrases, scored in ``out_dir/paraphrases``."""
     items = load_gold(bank, "train")
     fold_of = assign_folds(items, folds)

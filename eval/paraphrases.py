@@ -9,11 +9,14 @@ passive, a committee named by its administration or in English). Helpers who nev
 answering code wrote them from the documents; others checked each against its original and
 the documents.
 
-They are used two ways. ``radslag train`` learns from them beside their originals (the same
-gold, so no decision learns anything a train item does not say; it learns it from two
-wordings). ``radslag crossval`` keeps each paraphrase in its original's fold and also answers
-the held paraphrases, so the out-of-fold figures on them measure how much an answer depends
-on the wording. Only train questions are paraphrased: the validation split stays unseen.
+They are used two ways. ``radslag train`` fits the models that read the question's wording
+(kind, answer type, committee names) on both wordings, with the same labels, so they learn
+what is asked rather than how one writer asked it; the models that read the question against
+its evidence learn from the originals alone (a rewording shares its evidence, so there it
+would only reweigh the bank). ``radslag crossval`` keeps each paraphrase in its original's
+fold and also answers the held paraphrases, so the out-of-fold figures on them measure how
+much an answer depends on the wording. Only train questions are paraphrased: the validation
+split stays unseen.
 
 One JSON object per line: ``{"of": <bank id>, "question", "lang": "sv"|"en", "style"}`` and,
 where the other language makes a must-mention string unreasonable, ``"must_mention"``.
