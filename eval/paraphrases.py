@@ -25,12 +25,12 @@ where the other language makes a must-mention string unreasonable, ``"must_menti
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from eval.bank import load, load_checked
 from eval.gold import GoldItem, load_gold
 
 PARAPHRASES_FILE = Path(__file__).resolve().parent / "data" / "paraphrases.jsonl"
@@ -43,18 +43,6 @@ _REQUIRED = {"of", "question", "lang", "style"}
 def original_id(item_id: str) -> str:
     """The bank id a paraphrase's id (``<of>~<n>``) rewords; a bank id is its own."""
     return item_id.split("~", 1)[0]
-
-
-def _rows(path: Path) -> list[dict]:
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-    return out
 
 
 def check_row(row: object, originals: dict[str, GoldItem]) -> list[str]:
@@ -97,25 +85,28 @@ def load_paraphrases(path: Path | None, originals: Sequence[GoldItem]) -> list[G
     if path is None:
         return []
     by_id = {item.id: item for item in originals}
+
+    def check(row: object) -> list[str]:
+        return check_row(row, by_id) if _of(row) in by_id else []
+
     seen: Counter[str] = Counter()
     out = []
-    for n, row in enumerate(_rows(path), start=1):
-        of = str(row.get("of")) if isinstance(row, dict) else ""
-        if of not in by_id:
-            continue
-        problems = check_row(row, by_id)
-        if problems:
-            raise ValueError(f"{path}:{n}: {'; '.join(problems)}")
-        seen[of] += 1
-        out.append(paraphrased(row, by_id[of], seen[of]))
+    for row in load_checked(path, check):
+        if _of(row) in by_id:
+            seen[row["of"]] += 1
+            out.append(paraphrased(row, by_id[row["of"]], seen[row["of"]]))
     return out
+
+
+def _of(row: object) -> str:
+    return str(row.get("of")) if isinstance(row, dict) else ""
 
 
 def check_file(path: Path = PARAPHRASES_FILE, bank: Path = BANK_FILE) -> list[str]:
     """Every problem of the file, as ``line: problem``."""
     originals = {item.id: item for item in load_gold(bank, "train")}
     problems = []
-    for n, row in enumerate(_rows(path), start=1):
+    for n, row in enumerate(load(path), start=1):
         problems += [f"{n}: {p}" for p in check_row(row, originals)]
     return problems
 
@@ -125,7 +116,7 @@ def main(argv: Sequence[str] = ()) -> int:
     problems = check_file(path)
     for p in problems:
         print(p)
-    rows = _rows(path)
+    rows = load(path)
     print(f"{len(rows)} paraphrases, {len(problems)} problems; styles {dict(Counter(r.get('style') for r in rows))}")
     return 1 if problems else 0
 

@@ -254,7 +254,7 @@ KindsFile = Annotated[
     Path, typer.Option(help="Extra questions: kind-labelled ones for the kind model, unanswerable ones for answerability.")
 ]
 ParaphrasesFile = Annotated[
-    Path, typer.Option(help="The train questions asked in other words (see eval/paraphrases.py); every decision learns from them.")
+    Path, typer.Option(help="The train questions asked in other words (see eval/paraphrases.py); the wording models learn from them.")
 ]
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from eval.bank import load
 from eval.gold import load_gold
-from eval.paraphrases import BANK_FILE, PARAPHRASES_FILE, STYLES, check_file, check_row, load_paraphrases
+from eval.paraphrases import BANK_FILE, PARAPHRASES_FILE, STYLES, check_file, check_row, load_paraphrases, original_id
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for line in PARAPHRASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return load(PARAPHRASES_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +44,14 @@ def test_every_row_is_valid_and_paraphrases_a_train_question(rows: list[dict], t
 def test_a_paraphrase_carries_its_originals_gold(train_items) -> None:  # type: ignore[no-untyped-def]
     items = load_paraphrases(PARAPHRASES_FILE, train_items)
     originals = {i.id: i for i in train_items}
-    assert items and all(i.id.split("~")[0] in originals for i in items)
+    assert items and all(original_id(i.id) in originals for i in items)
     for item in items:
-        original = originals[item.id.split("~")[0]]
+        original = originals[original_id(item.id)]
         assert item.question != original.question
         assert (item.type, item.evidence, item.history, item.split) == (original.type, original.evidence, original.history, "train")
     # A fold's training bank holds some train items only: only their paraphrases are read.
     some = train_items[: len(train_items) // 2]
-    assert {i.id.split("~")[0] for i in load_paraphrases(PARAPHRASES_FILE, some)} <= {i.id for i in some}
+    assert {original_id(i.id) for i in load_paraphrases(PARAPHRASES_FILE, some)} <= {i.id for i in some}
     assert load_paraphrases(None, train_items) == []
 
 
@@ -68,7 +69,7 @@ def test_the_checker_catches_what_a_draft_gets_wrong(rows: list[dict], train_ite
 
 def test_a_malformed_file_is_a_clear_error_naming_the_line(tmp_path: Path, rows: list[dict], train_items) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "paraphrases.jsonl"
-    bad.write_text(json.dumps({**rows[0], "lang": "de"}) + "\nnot json\n", encoding="utf-8")
+    bad.write_text(json.dumps(rows[0]) + "\nnot json\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"paraphrases.jsonl:2: not JSON"):
         load_paraphrases(bad, train_items)
     bad.write_text(json.dumps({**rows[0], "lang": "de"}) + "\n", encoding="utf-8")

@@ -41,7 +41,7 @@ def trained(components, tmp_path_factory: pytest.TempPathFactory):  # type: igno
 def test_training_reads_the_train_split_only_and_reports_its_figures(trained) -> None:  # type: ignore[no-untyped-def]
     report, decisions = trained
     assert report["items"] == len(load_gold(BANK, "train"))
-    # Every decision also learns from the train questions asked in other words.
+    # The wording models also learn from the train questions asked in other words.
     assert report["paraphrases"] == len(load_paraphrases(PARAPHRASES_FILE, load_gold(BANK, "train"))) > 300
     assert decisions.meta["split"] == "train"
     for model in ("sentence", "member", "answerable", "verdict"):
