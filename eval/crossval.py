@@ -100,10 +100,11 @@ def cross_validate(
         # The fold's bank leaves its held items out, so training loads none of their paraphrases.
         fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds, paraphrases=paraphrases)
         pipeline = RagPipeline(components.retriever, decisions=load_decisions(folder / "decisions.joblib"))
-        answers = answer_all(answer_runnable(pipeline), held)
+        runnable = answer_runnable(pipeline)
+        answers = answer_all(runnable, held)
         answered += list(zip(held, answers, strict=True))
         held_reworded = [p for p in reworded if fold_of[original_id(p.id)] == k]
-        answered_reworded += list(zip(held_reworded, answer_all(answer_runnable(pipeline), held_reworded), strict=True))
+        answered_reworded += list(zip(held_reworded, answer_all(runnable, held_reworded), strict=True))
         per_fold.append(compute(held, answers, vocabulary)["overall"])
         log.info("fold %d/%d: %d items and %d paraphrases answered", k + 1, folds, len(held), len(held_reworded))
     if answered_reworded:
