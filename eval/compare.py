@@ -10,7 +10,9 @@ allows by chance; one that straddles 0 says these questions cannot tell (README,
 
 The runs are ``metrics.json`` files written by ``radslag eval`` or ``radslag crossval``
 (their ``items``). Item ids are listed only on request (``--items``): on the validation
-split only the aggregate figures may be read.
+split only the aggregate figures may be read. ``--by lang`` or ``--by type`` compares within
+each language or type of question: a change can help one and cost the other while the
+totals barely move (the cross-lingual bridge of the twenty-sixth session did: README).
 """
 
 from __future__ import annotations
@@ -108,6 +110,23 @@ def compare(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], seed: in
             better=[i for i, x, y in pairs if y > x], worse=[i for i, x, y in pairs if y < x],
         ))
     return out
+
+
+#: What ``compare_by`` groups the questions by: fields every item of a run carries.
+GROUPINGS = ("lang", "type")
+
+
+def compare_by(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], by: str, seed: int = 0) -> dict[str, list[MetricChange]]:
+    """:func:`compare` within each group of questions (each language, or each type), the
+    groups in alphabetical order. The runs must hold the same questions, as for :func:`compare`."""
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}: use one of {', '.join(GROUPINGS)}")
+    if set(a) != set(b):
+        compare(a, b, seed)  # raises the one error for runs on different questions
+    groups: dict[str, list[str]] = {}
+    for i, item in a.items():
+        groups.setdefault(str(item.get(by) or "–"), []).append(i)
+    return {g: compare({i: a[i] for i in ids}, {i: b[i] for i in ids}, seed) for g, ids in sorted(groups.items())}
 
 
 def as_json(changes: list[MetricChange], items: bool) -> list[dict[str, Any]]:

@@ -344,34 +344,48 @@ def compare(
     after: Annotated[Path, typer.Argument(help="The second run, on the same questions.")],
     items: Annotated[bool, typer.Option(help="Also list the items that got better or worse (not on validation).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Also compare within each group of questions: lang or type.")
+    ] = None,
 ) -> None:
     """Each metric's change from one run to another, paired by question, with a 95 % bootstrap
     interval: whether the change is more than these questions' spread explains."""
     from eval.compare import as_json as changes_json
     from eval.compare import compare as compare_runs
-    from eval.compare import load_items
+    from eval.compare import compare_by, load_items
     from eval.report import COLUMNS
 
     try:
-        changes = compare_runs(load_items(before), load_items(after))
+        a, b = load_items(before), load_items(after)
+        changes = compare_runs(a, b)
+        groups = compare_by(a, b, by) if by is not None else {}
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if as_json:
-        console.print_json(json.dumps(changes_json(changes, items)))
+        rows = changes_json(changes, items)
+        if by is not None:
+            console.print_json(json.dumps({"all": rows, "by": by, "groups": {g: changes_json(c, items) for g, c in groups.items()}}))
+        else:
+            console.print_json(json.dumps(rows))
         return
 
     def value(v: float | None, sign: str = "") -> str:
         return "–" if v is None else f"{v:{sign}.3f}"
 
-    table = Table("metric", "n", "before", "after", "change", "95 % interval", "up/down", box=box.SIMPLE_HEAD)
-    table.columns[5].no_wrap = True
-    for c in changes:
-        change = value(c.delta, "+")
-        table.add_row(COLUMNS[c.metric], str(c.n), value(c.a), value(c.b), f"[bold]{change} *[/bold]" if c.clear else change,
-                      f"{value(c.low, '+')} … {value(c.high, '+')}", f"{len(c.better)}/{len(c.worse)}")
+    def show(title: str, changes: list) -> None:  # type: ignore[type-arg]
+        table = Table("metric", "n", "before", "after", "change", "95 % interval", "up/down", box=box.SIMPLE_HEAD, title=title)
+        table.columns[5].no_wrap = True
+        for c in changes:
+            change = value(c.delta, "+")
+            table.add_row(COLUMNS[c.metric], str(c.n), value(c.a), value(c.b), f"[bold]{change} *[/bold]" if c.clear else change,
+                          f"{value(c.low, '+')} … {value(c.high, '+')}", f"{len(c.better)}/{len(c.worse)}")
+        console.print(table)
+
     console.print(f"{before} → {after}")
-    console.print(table)
+    show("all questions", changes)
+    for group, group_changes in groups.items():
+        show(f"{by} = {group}", group_changes)
     console.print("*: the interval excludes 0 (the change is more than these questions' spread explains).")
     if items:
         for c in changes:

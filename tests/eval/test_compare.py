@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from eval.compare import compare, interval, load_items
+from eval.compare import compare, compare_by, interval, load_items
 from eval.runner import PipelineRun
 from eval.scoring import SCORES
 from radslag.cli import app
@@ -77,3 +77,40 @@ def test_the_cli_prints_the_table_and_json_and_rejects_runs_on_other_questions(r
     broken.write_text("{not json", encoding="utf-8")
     out = cli.invoke(app, ["compare", baseline, str(broken)])
     assert out.exit_code == 2 and "not JSON" in " ".join(out.output.split())
+
+
+def test_comparing_by_language_pairs_within_each_language(runs: list[PipelineRun]) -> None:
+    baseline, project = load_items(runs[1].out_dir), load_items(runs[0].out_dir)
+    groups = compare_by(baseline, project, "lang")
+    assert list(groups) == ["en", "sv"]
+    overall = {c.metric: c for c in compare(baseline, project)}
+    for metric in SCORES:
+        per = [next(c for c in groups[g] if c.metric == metric) for g in groups]
+        assert sum(c.n for c in per) == overall[metric].n
+        if overall[metric].n:
+            # The groups' changes, weighed by their items, make the overall change.
+            weighed = sum(c.n * c.delta for c in per if c.n) / overall[metric].n
+            assert weighed == pytest.approx(overall[metric].delta)
+    swedish = [i for i in baseline if baseline[i]["lang"] == "sv"]
+    alone = compare({i: baseline[i] for i in swedish}, {i: project[i] for i in swedish})
+    assert [(c.metric, c.n, c.delta, c.low, c.high) for c in groups["sv"]] == [(c.metric, c.n, c.delta, c.low, c.high) for c in alone]
+    with pytest.raises(ValueError, match="cannot group by 'committee'"):
+        compare_by(baseline, project, "committee")
+    with pytest.raises(ValueError, match="different questions"):
+        compare_by(baseline, dict(list(project.items())[1:]), "lang")
+
+
+def test_the_cli_compares_by_type_and_rejects_an_unknown_grouping(runs: list[PipelineRun]) -> None:
+    cli = CliRunner()
+    project, baseline = str(runs[0].out_dir), str(runs[1].out_dir)
+    types = sorted({i["type"] for i in load_items(runs[0].out_dir).values()})
+    out = cli.invoke(app, ["compare", baseline, project, "--by", "type"])
+    assert out.exit_code == 0, out.output
+    assert "all questions" in out.output and all(f"type = {t}" in out.output for t in types)
+    data = json.loads(cli.invoke(app, ["compare", baseline, project, "--by", "type", "--json"]).output)
+    assert data["by"] == "type" and sorted(data["groups"]) == types
+    assert [r["metric"] for r in data["all"]] == list(SCORES)
+    assert sum(r["n"] for g in data["groups"].values() for r in g if r["metric"] == "refusal_accuracy") == len(
+        load_items(runs[0].out_dir))
+    out = cli.invoke(app, ["compare", baseline, project, "--by", "committee"])
+    assert out.exit_code == 2 and "cannot group by" in " ".join(out.output.split())
