@@ -350,9 +350,9 @@ def compare(
 ) -> None:
     """Each metric's change from one run to another, paired by question, with a 95 % bootstrap
     interval: whether the change is more than these questions' spread explains."""
+    from eval.compare import MetricChange, compare_by, load_items
     from eval.compare import as_json as changes_json
     from eval.compare import compare as compare_runs
-    from eval.compare import compare_by, load_items
     from eval.report import COLUMNS
 
     try:
@@ -373,10 +373,10 @@ def compare(
     def value(v: float | None, sign: str = "") -> str:
         return "–" if v is None else f"{v:{sign}.3f}"
 
-    def show(title: str, changes: list) -> None:  # type: ignore[type-arg]
+    def show(title: str, rows: list[MetricChange]) -> None:
         table = Table("metric", "n", "before", "after", "change", "95 % interval", "up/down", box=box.SIMPLE_HEAD, title=title)
         table.columns[5].no_wrap = True
-        for c in changes:
+        for c in rows:
             change = value(c.delta, "+")
             table.add_row(COLUMNS[c.metric], str(c.n), value(c.a), value(c.b), f"[bold]{change} *[/bold]" if c.clear else change,
                           f"{value(c.low, '+')} … {value(c.high, '+')}", f"{len(c.better)}/{len(c.worse)}")
