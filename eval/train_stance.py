@@ -133,9 +133,11 @@ def _matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
     return np.array([[float(r.get(n, 0.0)) for n in names] for r in rows], dtype=np.float64)
 
 
-def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.ndarray) -> tuple[float, float]:
+def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.ndarray) -> tuple[float, float, dict[str, float]]:
     """The threshold with the best out-of-fold accuracy (folds by committee), deciding each
-    committee × measure pair as the overview does: by its most confident view."""
+    committee × measure pair as the overview does: by its most confident view; and the
+    accuracy at every threshold of the grid (the curve is flat near its top, so another
+    machine's index may pick a neighbouring threshold of the same accuracy)."""
     folds = min(5, len(set(groups.tolist())))
     p = cross_val_predict(addressed_model(), x, y, cv=GroupKFold(n_splits=folds), groups=groups, method="predict_proba")[:, 1]
     best_p: dict[str, float] = {}
@@ -148,7 +150,7 @@ def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.
     grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
     scored = [(float(((bp >= t) == (by == 1)).mean()), -abs(float(t) - 0.5), float(t)) for t in grid]
     best = max(scored)
-    return best[2], round(best[0], 4)
+    return best[2], round(best[0], 4), {f"{t:.2f}": round(acc, 4) for acc, _, t in scored}
 
 
 def fit_stance(pipeline: RagPipeline, decisions: Decisions, gold: Path = STANCE_GOLD) -> dict[str, Any]:
@@ -162,14 +164,15 @@ def fit_stance(pipeline: RagPipeline, decisions: Decisions, gold: Path = STANCE_
     ax = _matrix(ax_rows, decisions.features["addressed"])
     sx = _matrix(sx_rows, decisions.features["stance"])
     decisions.addressed = addressed_model().fit(ax, ay)
-    threshold, oof_acc = _best_threshold(ax, ay, ag, t["pairs"])
+    threshold, oof_acc, curve = _best_threshold(ax, ay, ag, t["pairs"])
     decisions.thresholds["addressed"] = threshold
     decisions.stance = stance_model().fit(sx, sy)
     folds = min(5, len(set(sg.tolist())))
     pred = cross_val_predict(stance_model(), sx, sy, cv=GroupKFold(n_splits=folds), groups=sg)
     report = {
         "pairs": len(rows),
-        "addressed": {"n": len(ay), "addressed": int(ay.sum()), "threshold": threshold, "cv_accuracy": oof_acc},
+        "addressed": {"n": len(ay), "addressed": int(ay.sum()), "threshold": threshold, "cv_accuracy": oof_acc,
+                      "pairs": len(set(t["pairs"].tolist())), "curve": curve},
         "stance": {"n": len(sy), "classes": dict(Counter(sy.tolist())), "cv_accuracy": round(float((pred == sy).mean()), 4)},
     }
     log.info("stance models: %s", report)

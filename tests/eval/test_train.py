@@ -75,19 +75,31 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
 def test_the_committed_artefact_is_what_training_gives(trained, components) -> None:  # type: ignore[no-untyped-def]
     """Same bank, same code: the same decisions. Two index builds differ slightly in Chroma's
     approximate nearest neighbours, so the table models' weights agree closely, not bitwise."""
-    _, fresh = trained
+    report, fresh = trained
     committed = load_decisions(DEFAULT_PATH)
     questions = [i.question for i in load_gold(BANK, "train")[:40]]
     embed = components.retriever.embed_query
     assert [fresh.kind_of(q, embed(q)) [0] for q in questions] == [committed.kind_of(q, embed(q))[0] for q in questions]
-    assert fresh.thresholds == pytest.approx(committed.thresholds, abs=0.051)
+    # The overview's "addressed" threshold sits on a flat curve (out-of-fold accuracy within a
+    # pair or two from 0.6 to 0.8): another machine's index picked 0.8 where the committed
+    # artefact has 0.6 (twenty-sixth session). What must hold is that the committed threshold
+    # is as good as the fresh one on the fresh out-of-fold curve, up to one pair's decision.
+    addressed = report["overview"]["addressed"]
+    at_committed = addressed["curve"][f"{committed.thresholds['addressed']:.2f}"]
+    assert at_committed >= addressed["cv_accuracy"] - 1 / addressed["pairs"] - 1e-9, addressed["curve"]
+    others = {k: v for k, v in committed.thresholds.items() if k != "addressed"}
+    assert {k: fresh.thresholds[k] for k in others} == pytest.approx(others, abs=0.051)
     for model in ("answerable", "member", "verdict", "addressed"):
         a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
         np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
     # The sentence ranker's order is its weights' direction; their size (large: pairs are
     # separable along the similarity) moves with another machine's index (its norm by 5 % on CI).
+    # Two collinear similarity features trade weight between machines: the twenty-sixth
+    # session's machine gave cosine ≈ 0.98 to the committed weights (0.57 moved from one to
+    # the other), so the direction is checked at 0.95 — far above what a changed label or
+    # feature gives.
     a, b = fresh.sentence.ranker_.coef_[0], committed.sentence.ranker_.coef_[0]
-    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.99
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.95
     assert np.linalg.norm(a) == pytest.approx(np.linalg.norm(b), rel=0.2)
 
 
