@@ -85,15 +85,21 @@ def interval(diffs: np.ndarray, seed: int = 0) -> tuple[float, float]:
     return low, high
 
 
-def compare(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], seed: int = 0) -> list[MetricChange]:
-    """Each metric's paired change from run ``a`` to run ``b``. Both must have answered the
-    same questions: a comparison over different questions would measure the questions."""
+def same_questions(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> None:
+    """Raise unless both runs answered the same questions: a comparison over different
+    questions would measure the questions."""
     if set(a) != set(b):
         only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
         raise ValueError(
             f"the runs answered different questions ({len(only_a)} only in the first, e.g. {only_a[:3]}; "
             f"{len(only_b)} only in the second, e.g. {only_b[:3]})"
         )
+
+
+def compare(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], seed: int = 0) -> list[MetricChange]:
+    """Each metric's paired change from run ``a`` to run ``b``. Both must have answered the
+    same questions: a comparison over different questions would measure the questions."""
+    same_questions(a, b)
     ids = sorted(a)
     out = []
     for metric in SCORES:
@@ -121,8 +127,7 @@ def compare_by(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], by: s
     groups in alphabetical order. The runs must hold the same questions, as for :func:`compare`."""
     if by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}: use one of {', '.join(GROUPINGS)}")
-    if set(a) != set(b):
-        compare(a, b, seed)  # raises the one error for runs on different questions
+    same_questions(a, b)
     groups: dict[str, list[str]] = {}
     for i, item in a.items():
         groups.setdefault(str(item.get(by) or "–"), []).append(i)

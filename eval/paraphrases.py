@@ -92,9 +92,10 @@ def load_paraphrases(path: Path | None, originals: Sequence[GoldItem]) -> list[G
     seen: Counter[str] = Counter()
     out = []
     for row in load_checked(path, check):
-        if _of(row) in by_id:
-            seen[row["of"]] += 1
-            out.append(paraphrased(row, by_id[row["of"]], seen[row["of"]]))
+        of = _of(row)
+        if of in by_id:
+            seen[of] += 1
+            out.append(paraphrased(row, by_id[of], seen[of]))
     return out
 
 
