@@ -80,12 +80,20 @@ def cross_validate(
     folds: int = FOLDS,
     kinds: Path | None = KINDS_FILE,
     paraphrases: Path | None = PARAPHRASES_FILE,
+    reuse: Path | None = None,
 ) -> dict[str, Any]:
     """Retrain without each fold, answer the fold, and score every train item out of fold.
     Writes ``answers.jsonl`` (each answer from the engine that never saw its item) and
     ``metrics.json`` (overall, by type and language, and per fold) to ``out_dir``; with
     ``paraphrases`` (:mod:`eval.paraphrases`), each fold trains with its items' paraphrases
-    and answers its held items' paraphrases, scored in ``out_dir/paraphrases``."""
+    and answers its held items' paraphrases, scored in ``out_dir/paraphrases``.
+
+    ``reuse``: an earlier run's folder whose fold artefacts answer instead of retraining —
+    for a change to how answers are composed from decisions already trained (minutes, not
+    half an hour). Each of its folds must have been trained on exactly this fold's items."""
+    if reuse is not None and reuse.resolve() == out_dir.resolve():
+        # Each fold's bank is rewritten before its artefact is checked against it.
+        raise ValueError("--reuse must name another folder than --out")
     items = load_gold(bank, "train")
     fold_of = assign_folds(items, folds)
     reworded = load_paraphrases(paraphrases, items)
@@ -97,9 +105,13 @@ def cross_validate(
         held = [i for i in items if fold_of[i.id] == k]
         folder = out_dir / f"fold{k}"
         write_gold(folder / "bank.jsonl", [i for i in items if fold_of[i.id] != k])
-        # The fold's bank leaves its held items out, so training loads none of their paraphrases.
-        fit(components, folder / "bank.jsonl", folder / "decisions.joblib", None, kinds, paraphrases=paraphrases)
-        pipeline = RagPipeline(components.retriever, decisions=load_decisions(folder / "decisions.joblib"))
+        if reuse is not None:
+            artefact = reused_artefact(reuse / f"fold{k}", folder / "bank.jsonl")
+        else:
+            artefact = folder / "decisions.joblib"
+            # The fold's bank leaves its held items out, so training loads none of their paraphrases.
+            fit(components, folder / "bank.jsonl", artefact, None, kinds, paraphrases=paraphrases)
+        pipeline = RagPipeline(components.retriever, decisions=load_decisions(artefact))
         runnable = answer_runnable(pipeline)
         answers = answer_all(runnable, held)
         answered += list(zip(held, answers, strict=True))
@@ -112,7 +124,22 @@ def cross_validate(
     by_id = {item.id: n for n, item in enumerate(items)}
     answered.sort(key=lambda pair: by_id[pair[0].id])
     meta = {"gold": str(bank), "split": "train", "folds": folds, "out_of_fold": True, "n_items": len(items)}
+    if reuse is not None:
+        meta["reused_artefacts"] = str(reuse)
     return _write(out_dir, answered, vocabulary, meta, per_fold)
+
+
+def reused_artefact(earlier: Path, bank: Path) -> Path:
+    """An earlier run's fold artefact, if that fold was trained on the same items as ``bank``.
+
+    Folds are assigned deterministically, but the bank may have changed since: answering a
+    fold with an artefact trained on some of its own items would score them in sample."""
+    artefact, trained_on = earlier / "decisions.joblib", earlier / "bank.jsonl"
+    if not artefact.is_file() or not trained_on.is_file():
+        raise ValueError(f"{earlier} holds no fold artefact to reuse (decisions.joblib and bank.jsonl)")
+    if {i.id for i in load_gold(trained_on)} != {i.id for i in load_gold(bank)}:
+        raise ValueError(f"{earlier} was trained on other items than this fold's: run crossval without --reuse")
+    return artefact
 
 
 def _write(

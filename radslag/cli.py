@@ -318,6 +318,10 @@ def crossval(
     folds: Annotated[int, typer.Option(help="Number of folds (whole passage groups each).", min=2)] = 5,
     kinds: KindsFile = Path("eval/data/kinds.jsonl"),
     paraphrases: ParaphrasesFile = Path("eval/data/paraphrases.jsonl"),
+    reuse: Annotated[
+        Path | None,
+        typer.Option(help="An earlier crossval folder whose fold artefacts answer instead of retraining (answer-time changes only)."),
+    ] = None,
 ) -> None:
     """Out-of-fold figures on the train split: retrain without each fold and answer it (and
     the held items' paraphrases, scored in OUT/paraphrases).
@@ -330,7 +334,7 @@ def crossval(
 
     comps = _training_components({"question bank": bank, "kinds file": kinds, "paraphrases file": paraphrases})
     try:
-        metrics = cross_validate(comps, out, bank, folds, kinds, paraphrases)
+        metrics = cross_validate(comps, out, bank, folds, kinds, paraphrases, reuse)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

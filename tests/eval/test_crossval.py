@@ -64,6 +64,22 @@ def test_every_train_item_is_answered_by_an_engine_that_never_saw_it(components,
     para_metrics = json.loads((out / "paraphrases" / "metrics.json").read_text())
     assert para_metrics["overall"]["n"] == len(reworded) and para_metrics["meta"]["out_of_fold"] is True
 
+    # Reusing those fold artefacts answers the same questions the same way, without training.
+    again = cross_validate(components, tmp_path / "again", bank, folds=2, kinds=None, reuse=out)
+    assert not (tmp_path / "again" / "fold0" / "decisions.joblib").exists()
+    scores = [k for k in metrics["overall"] if not k.startswith("latency")]
+    assert {k: again["overall"][k] for k in scores} == {k: metrics["overall"][k] for k in scores}
+    assert again["meta"]["reused_artefacts"] == str(out)
+    reanswered = [json.loads(line) for line in (tmp_path / "again" / "answers.jsonl").read_text().splitlines()]
+    assert [a["answer"] for a in reanswered] == [a["answer"] for a in answers]
+    # An artefact trained on other items than the fold's would score some of them in sample.
+    fewer = tmp_path / "fewer.jsonl"
+    write_gold(fewer, chosen[1:])
+    with pytest.raises(ValueError, match="other items"):
+        cross_validate(components, tmp_path / "fewer", fewer, folds=2, kinds=None, reuse=out)
+    with pytest.raises(ValueError, match="another folder"):
+        cross_validate(components, out, bank, folds=2, kinds=None, reuse=out)
+
 
 def test_missing_inputs_and_too_few_folds_are_clear_errors(tmp_path: Path) -> None:
     from typer.testing import CliRunner
