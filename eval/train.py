@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +32,17 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from eval.bank import COMPILATION, committee_sections, load_checked
 from eval.gold import GoldItem, load_gold
 from eval.kinds import KINDS_FILE, UNANSWERABLE, load_kinds
-from eval.matching import normalise, overlap, same_document, same_section
+from eval.matching import normalise, overlap, same_document, same_section, supports
 from eval.metrics import names_match
 from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases, original_id
 from eval.verdicts import VERDICTS_FILE, load_verdicts
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix, kind_type_fit
-from rag.features import ANSWER_TYPES, answer_types_in, lead_words
+from rag.features import ANSWER_TYPES, answer_types_in, extra_passage_row, lead_words
 from rag.pipeline import RagPipeline
 from rag.query import focus, mask_names, name_rows, plan
 from rag.ranking import PairwiseRanker
-from rag.types import ChatTurn
+from rag.strategies.direct import DirectPolicy, same_text
+from rag.types import ChatTurn, Passage
 
 log = logging.getLogger(__name__)
 
@@ -382,12 +383,18 @@ def train(
     traced = pipeline(answerable=None, sentence=None, member=None, verdict=None, features={"name": name_features},
                       name=name_model, thresholds={"name": name_threshold})
     sentences, members = Table([], [], []), Table([], [], [])
+    passages: list[CandidatePassage] = []
     for n, item in enumerate(originals):
         tr = traced.trace(item.question, _history(item))
         label = kind_label(item, missing)
         if item.answerable and label not in COMMITTEE_KINDS:
+            held: dict[str, bool] = {}
             for c in tr["direct"].candidates:
-                y = is_answer_sentence(item, str(c.passage.meta.get("source", "")), c.passage.committee, c.text)
+                p, source = c.passage, str(c.passage.meta.get("source", ""))
+                y = is_answer_sentence(item, source, p.committee, c.text)
+                if p.id not in held:
+                    held[p.id] = any(supports(e, source, p.committee, p.text) for e in item.evidence)
+                passages.append(CandidatePassage(n, len(sentences.rows), p, held[p.id], tr["plan"].kind))
                 sentences.rows.append(c.features)
                 sentences.labels.append(int(y))
                 sentences.groups.append(n)
@@ -418,7 +425,16 @@ def train(
     sentence = sentence_model().fit(sx, sy, sg)
     member = table_model(c=MEMBER_C).fit(mx, my) if len(set(my.tolist())) == 2 else None
     member_threshold = _best_threshold(table_model(c=MEMBER_C), mx, my, mg, _mean_list_f1, grid=_FLOOR_GRID)
-    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg[sg < REPLY_GROUPS].tolist())), "top1": _top1(sx, sy, sg)}
+    oof_scores = _oof_sentence_scores(sx, sy, sg)
+    report["sentence"] = {"n": len(sy), "positives": int(sy.sum()), "questions": len(set(sg[sg < REPLY_GROUPS].tolist())), "top1": _top1(oof_scores, sy, sg)}
+    # 2b. Which passages after the best one a list of items or a comparison also cites, from
+    # the ranker's out-of-fold scores: at answer time it scores text it was not fitted on.
+    further, top_held = extra_passage_table(passages, oof_scores)
+    feats["extra"] = sorted(further.rows[0]) if further.rows else []
+    ex, ey, eg = further.xy(feats["extra"])
+    extra_model = table_model().fit(ex, ey) if len(set(ey.tolist())) == 2 else None
+    extra_threshold = _best_threshold(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), grid=_EXTRA_GRID)
+    report["extra"] = {"n": len(ey), "cited_rightly": int(ey.sum()), "threshold": extra_threshold}
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
@@ -496,8 +512,9 @@ def train(
 
     final = Decisions(kind, vectorizer, answer_model, sentence, member, verdict, features=feats, answer_type=answer_type,
                       kind_type=kind_type,
-                      name=name_model,
-                      thresholds={"member": member_threshold[0], "answerable": answer_threshold[0], "name": name_threshold}, meta={
+                      name=name_model, extra=extra_model,
+                      thresholds={"member": member_threshold[0], "answerable": answer_threshold[0], "name": name_threshold,
+                                  "extra": extra_threshold[0]}, meta={
         "bank": str(bank.name), "split": "train", "items": len(items), "seed": SEED, "kinds": len(texts) - n_bank,
     })
     if stance is not None:
@@ -682,13 +699,76 @@ def _best_threshold(
     return best[2], round(best[3], 4)
 
 
-def _top1(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
-    """Cross-validated: share of questions whose top-scored sentence is an answer sentence."""
-    if len(set(y.tolist())) < 2:
-        return float("nan")
+def _oof_sentence_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each sentence's ranker probability from a ranker fitted without its question."""
     scores = np.zeros(len(y))
+    if len(set(y.tolist())) < 2:
+        return scores
     for tr, te in GroupKFold(n_splits=5).split(x, y, groups):
         scores[te] = sentence_model().fit(x[tr], y[tr], groups[tr]).predict_proba(x[te])[:, 1]
+    return scores
+
+
+@dataclass
+class CandidatePassage:
+    """One sentence row of a traced question, with its passage and whether that holds gold evidence."""
+
+    item: int
+    row: int  # in the sentence table
+    passage: Passage
+    holds_evidence: bool
+    kind: str
+
+
+def extra_passage_table(candidates: Sequence[CandidatePassage], scores: np.ndarray) -> tuple[Table, dict[int, bool]]:
+    """For each question, the passages after its best one that a list of items or a
+    comparison could also cite (ranked as the direct strategy ranks them, by their best
+    sentence), labelled by whether they hold gold evidence: what a citation is judged by;
+    and whether each question's best passage holds it."""
+    table, top_held = Table([], [], []), {}
+    by_item: dict[int, dict[str, tuple[float, CandidatePassage]]] = {}
+    for c in candidates:
+        best = by_item.setdefault(c.item, {})
+        if c.passage.id not in best or scores[c.row] > best[c.passage.id][0]:
+            best[c.passage.id] = (float(scores[c.row]), c)
+    for n, best in by_item.items():
+        ranked = sorted(best.values(), key=lambda sc: -sc[0])
+        top_score, top = ranked[0]
+        top_held[n] = top.holds_evidence
+        for rank, (score, c) in enumerate(ranked[1 : DirectPolicy().max_evidence_summary], start=1):
+            table.rows.append(extra_passage_row(
+                score=score, top_score=top_score, rank=rank, same_text=same_text(c.passage, top.passage),
+                dense=float(c.passage.dense or 0.0), top_dense=float(top.passage.dense or 0.0), kind=c.kind,
+            ))
+            table.labels.append(int(c.holds_evidence))
+            table.groups.append(n)
+    return table, top_held
+
+
+#: Thresholds tried for citing a passage after the best one: about one in six holds evidence.
+_EXTRA_GRID = np.round(np.arange(0.05, 0.71, 0.05), 2)
+
+
+def _cited_f1(p: np.ndarray, y: np.ndarray, groups: np.ndarray, t: float, top_held: dict[int, bool]) -> float:
+    """Mean over questions of the F1 between the passages cited (the best one, and those after
+    it with ``p`` ≥ ``t``) and those of the three that hold gold evidence. Precision alone
+    would never cite a second passage; a second one that holds evidence also carries what the
+    answer must mention."""
+    scores = []
+    for g in set(groups.tolist()):
+        idx = groups == g
+        cited = p[idx] >= t
+        hits = int(top_held[g]) + int((cited & (y[idx] == 1)).sum())
+        relevant = int(top_held[g]) + int(y[idx].sum())
+        scores.append(2 * hits / (1 + int(cited.sum()) + relevant) if relevant else 0.0)
+    return float(np.mean(scores))
+
+
+def _top1(scores: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    """Cross-validated (``scores`` out of fold): share of questions whose top-scored sentence
+    is an answer sentence."""
+    if len(set(y.tolist())) < 2:
+        return float("nan")
     hits, total = 0, 0
     for g in set(groups.tolist()):
         idx = np.where(groups == g)[0]

@@ -10,6 +10,7 @@ Small scikit-learn models replace hand-set rules and thresholds:
 - ``sentence``: which sentence of the retrieved passages states the answer;
 - ``member``: for "which committees …", whether a committee's best evidence meets the condition;
 - ``verdict``: yes or no, from the evidence a yes/no answer quotes;
+- ``extra``: whether a list of items or a comparison also cites a passage after its best one;
 - ``addressed`` and ``stance``: a committee's position on a measure, for the remiss overview;
 - ``name``: whether a phrase such as "the labour market committee" names the committee whose
   name is nearest to it in e5.
@@ -62,6 +63,8 @@ class Decisions:
     #: How often each kind wants each answer type, relative to the type's share (rows follow
     #: ``kind.classes_``, columns ``answer_type.classes_``; see :meth:`kind_of`).
     kind_type: Any = None
+    #: Does a list of items or a comparison also cite this passage after its best one?
+    extra: Any = None
     #: Decision thresholds, learned on train from out-of-fold probabilities (``radslag train``).
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +128,10 @@ class Decisions:
 
     def p_name(self, feats: Mapping[str, float]) -> float:
         return float(self.name.predict_proba(self._matrix("name", [feats]))[0, 1])
+
+    def cites_extra(self, feats: Mapping[str, float]) -> bool:
+        p = float(self.extra.predict_proba(self._matrix("extra", [feats]))[0, 1])
+        return p >= self.thresholds.get("extra", 0.5)
 
     def p_no(self, feats: Mapping[str, float]) -> float:
         return float(self.verdict.predict_proba(self._matrix("verdict", [feats]))[0, 1])

@@ -221,6 +221,23 @@ def sentence_row(
     return row
 
 
+def extra_passage_row(
+    *, score: float, top_score: float, rank: int, same_text: bool, dense: float, top_dense: float, kind: str,
+) -> dict[str, float]:
+    """Whether a list of items or a comparison also cites a passage after its best one: the
+    passage's best sentence score against the best passage's, its place, whether it belongs
+    to the same text (a reply, a one-committee document) and its retrieval similarity."""
+    return {
+        "score": score,
+        "ratio": score / top_score if top_score > 0 else 0.0,
+        "gap": top_score - score,
+        "rank_inv": 1.0 / (1 + rank),
+        "same_text": float(same_text),
+        "dense_gap": top_dense - dense,
+        "items": float(kind == "items"),
+    }
+
+
 def answerable_row(
     *,
     kind: str,

@@ -14,7 +14,9 @@ from eval.gold import GoldItem, load_gold
 from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases
 from eval.train import (
     BANK,
+    CandidatePassage,
     answer_type_label,
+    extra_passage_table,
     kind_label,
     kind_labels,
     load_answer_types,
@@ -28,7 +30,9 @@ from eval.train_stance import STANCE_GOLD
 from eval.verdicts import load_verdicts
 from rag.decisions import DEFAULT_PATH, load_decisions
 from rag.features import ANSWER_TYPES
+from rag.pipeline import RagPipeline
 from rag.query import names_in
+from rag.types import Passage
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +55,10 @@ def test_training_reads_the_train_split_only_and_reports_its_figures(trained) ->
     assert decisions.kind_type.shape == (len(decisions.kind.classes_), len(decisions.answer_type.classes_))
     assert report["kind"]["cv_accuracy_with_types"] > 0.5
     assert report["sentence"]["top1"] > 0.4
+    # Which passages after the best one a list of items also cites: learnt from the passages
+    # ranked second and third by the out-of-fold ranker, some holding gold evidence, some not.
+    assert decisions.features["extra"] and 0 < report["extra"]["cited_rightly"] < report["extra"]["n"]
+    assert 0.0 < decisions.thresholds["extra"] < 1.0
     # The verdict model learns from the bank's yes/no questions and the extra ones
     # (eval/data/verdicts.jsonl), each traced as asked; one routed elsewhere has no verdict row.
     extra = load_verdicts()
@@ -92,15 +100,45 @@ def test_the_committed_artefact_is_what_training_gives(trained, components) -> N
     for model in ("answerable", "member", "verdict", "addressed"):
         a, b = getattr(fresh, model).named_steps["model"], getattr(committed, model).named_steps["model"]
         np.testing.assert_allclose(a.coef_, b.coef_, atol=0.15, err_msg=model)
-    # The sentence ranker's order is its weights' direction; their size (large: pairs are
-    # separable along the similarity) moves with another machine's index (its norm by 5 % on CI).
-    # Two collinear similarity features trade weight between machines: the twenty-sixth
-    # session's machine gave cosine ≈ 0.98 to the committed weights (0.57 moved from one to
-    # the other), so the direction is checked at 0.95 — far above what a changed label or
-    # feature gives.
+    # The sentence ranker is judged by what it decides: the sentence it puts first for each
+    # train question. Its weights are not compared one by one: two collinear similarity
+    # features trade weight between machines (the twenty-sixth session's machine gave cosine
+    # ≈ 0.98 to the committed weights, 0.57 moved from one to the other) while the order of
+    # the sentences barely moves.
+    traced = RagPipeline(components.retriever, decisions=committed)
+    agree, asked = 0, 0
+    for item in load_gold(BANK, "train")[:80]:
+        rows = [c.features for c in traced.trace(item.question)["direct"].candidates]
+        if len(rows) < 2:
+            continue
+        asked += 1
+        agree += int(np.argmax(fresh.sentence_scores(rows)) == np.argmax(committed.sentence_scores(rows)))
+    assert asked >= 40 and agree >= 0.9 * asked, (agree, asked)
     a, b = fresh.sentence.ranker_.coef_[0], committed.sentence.ranker_.coef_[0]
-    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.95
-    assert np.linalg.norm(a) == pytest.approx(np.linalg.norm(b), rel=0.2)
+    assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.9  # a changed label or feature falls far below
+
+
+def test_extra_passages_are_ranked_as_the_direct_strategy_ranks_them() -> None:
+    """Each question's passages by their best sentence's score; the second and third become
+    rows (the strategy cites at most three), labelled by whether they hold gold evidence."""
+
+    def passage(pid: str, source: str, committee: str, dense: float) -> Passage:
+        return Passage(pid, "text", {"source": source, "committee": committee}, dense=dense)
+
+    a, b = passage("a", "004.txt", "Bromma", 0.9), passage("b", "004.txt", "Bromma", 0.8)
+    c, d = passage("c", "004.txt", "Kista", 0.7), passage("d", "001.txt", "Kista", 0.6)
+    rows = [  # (passage, its sentence's out-of-fold score, holds evidence)
+        (a, 0.2, True), (a, 0.6, True), (b, 0.3, False), (c, 0.5, True), (d, 0.1, False), (d, 0.05, False),
+    ]
+    candidates = [CandidatePassage(0, n, p, held, "items") for n, (p, _, held) in enumerate(rows)]
+    table, top_held = extra_passage_table(candidates, np.array([score for _, score, _ in rows]))
+    assert top_held == {0: True}
+    # a (best 0.6) is the top; then c (0.5), b (0.3); d (0.1) is beyond the three cited.
+    assert table.labels == [1, 0] and table.groups == [0, 0]
+    second, third = table.rows
+    assert second["score"] == 0.5 and second["ratio"] == pytest.approx(0.5 / 0.6) and second["same_text"] == 0.0
+    assert third["score"] == 0.3 and third["same_text"] == 1.0 and third["rank_inv"] == pytest.approx(1 / 3)
+    assert second["dense_gap"] == pytest.approx(0.2) and second["items"] == 1.0
 
 
 def test_labels_come_from_the_gold_items_alone() -> None:
