@@ -433,8 +433,12 @@ def train(
     feats["extra"] = sorted(further.rows[0]) if further.rows else []
     ex, ey, eg = further.xy(feats["extra"])
     extra_model = table_model().fit(ex, ey) if len(set(ey.tolist())) == 2 else None
-    extra_threshold = _best_threshold(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), grid=_EXTRA_GRID)
-    report["extra"] = {"n": len(ey), "cited_rightly": int(ey.sum()), "threshold": extra_threshold}
+    extra_curve = _threshold_curve(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), _EXTRA_GRID) if extra_model else {}
+    extra_threshold = _pick_threshold(extra_curve) if extra_curve else (0.5, float("nan"))
+    report["extra"] = {
+        "n": len(ey), "cited_rightly": int(ey.sum()), "questions": len(set(eg.tolist())), "threshold": extra_threshold,
+        "curve": {f"{t:.2f}": round(sc, 4) for t, sc in extra_curve.items()},
+    }
     report["member"] = {"n": len(my), "positives": int(my.sum()), "questions": len(set(mg.tolist())), "threshold": member_threshold}
 
     # 3. Answerability and verdicts, traced with the sentence ranker in place.
@@ -685,17 +689,29 @@ def _best_threshold(
     threshold is learned on train like the model, not set by hand), and that score."""
     if len(set(y.tolist())) < 2:
         return 0.5, float("nan")
-    # Averaged over several fold assignments: with a few hundred questions one split's
-    # curve is noisy enough to move the threshold by 0.3.
+    return _pick_threshold(_threshold_curve(model, x, y, groups, score, grid))
+
+
+def _threshold_curve(
+    model: Pipeline, x: np.ndarray, y: np.ndarray, groups: np.ndarray, score: Any, grid: np.ndarray = _GRID
+) -> dict[float, float]:
+    """``score`` at every threshold of ``grid``, on out-of-fold probabilities averaged over
+    several fold assignments: with a few hundred questions one split's curve is noisy enough
+    to move the threshold by 0.3."""
     runs = [_oof(model, x, y, groups, seed) for seed in range(SEED, SEED + 5)]
-    scores = np.array([np.mean([score(p, y, groups, float(t)) for p in runs]) for t in grid])
-    # The curve is flat near its top and its bumps are noise (a retrain on slightly different
-    # traces moved the answer/refuse threshold 0.40 → 0.45 for a 0.0015 difference): the
-    # threshold is the centre of the best stretch of three grid points.
+    curve = {float(t): float(np.mean([score(p, y, groups, float(t)) for p in runs])) for t in grid}
+    log.info("threshold curve (%s): %s", getattr(score, "__name__", score), " ".join(f"{t:.2f}:{sc:.4f}" for t, sc in curve.items()))
+    return curve
+
+
+def _pick_threshold(curve: dict[float, float]) -> tuple[float, float]:
+    """The centre of the curve's best stretch of three grid points, and its score there. The
+    curve is flat near its top and its bumps are noise (a retrain on slightly different
+    traces moved the answer/refuse threshold 0.40 → 0.45 for a 0.0015 difference)."""
+    grid, scores = list(curve), np.array(list(curve.values()))
     smooth = np.convolve(np.pad(scores, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    results = [(round(float(sm), 6), -abs(float(t) - 0.5), float(t), float(sc)) for sm, t, sc in zip(smooth, grid, scores, strict=True)]
+    results = [(round(float(sm), 6), -abs(t - 0.5), t, float(sc)) for sm, t, sc in zip(smooth, grid, scores, strict=True)]
     best = max(results)
-    log.info("threshold curve (%s): %s", getattr(score, "__name__", score), " ".join(f"{t:.2f}:{sc:.4f}" for t, sc in zip(grid, scores, strict=True)))
     return best[2], round(best[3], 4)
 
 
