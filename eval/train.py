@@ -434,7 +434,7 @@ def train(
     ex, ey, eg = further.xy(feats["extra"])
     extra_model = table_model().fit(ex, ey) if len(set(ey.tolist())) == 2 else None
     extra_curve = _threshold_curve(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), _EXTRA_GRID) if extra_model else {}
-    extra_threshold = _pick_threshold(extra_curve) if extra_curve else (0.5, float("nan"))
+    extra_threshold = pick_threshold(extra_curve) if extra_curve else (0.5, float("nan"))
     report["extra"] = {
         "n": len(ey), "cited_rightly": int(ey.sum()), "questions": len(set(eg.tolist())), "threshold": extra_threshold,
         "curve": {f"{t:.2f}": round(sc, 4) for t, sc in extra_curve.items()},
@@ -689,7 +689,7 @@ def _best_threshold(
     threshold is learned on train like the model, not set by hand), and that score."""
     if len(set(y.tolist())) < 2:
         return 0.5, float("nan")
-    return _pick_threshold(_threshold_curve(model, x, y, groups, score, grid))
+    return pick_threshold(_threshold_curve(model, x, y, groups, score, grid))
 
 
 def _threshold_curve(
@@ -704,7 +704,7 @@ def _threshold_curve(
     return curve
 
 
-def _pick_threshold(curve: dict[float, float]) -> tuple[float, float]:
+def pick_threshold(curve: dict[float, float]) -> tuple[float, float]:
     """The centre of the curve's best stretch of three grid points, and its score there. The
     curve is flat near its top and its bumps are noise (a retrain on slightly different
     traces moved the answer/refuse threshold 0.40 → 0.45 for a 0.0015 difference)."""

@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 
 from eval.bank import load
 from eval.matching import overlap
-from eval.train import SEED, _pick_threshold, table_model
+from eval.train import SEED, pick_threshold, table_model
 from rag.decisions import Decisions
 from rag.features import stance_row
 from rag.overview import TEXT_STANCES
@@ -138,7 +138,7 @@ def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.
     committee × measure pair as the overview does: by its most confident view; and the
     accuracy at every threshold of the grid.
 
-    As the engine's thresholds are (:func:`eval.train._pick_threshold`): averaged over
+    As the engine's thresholds are (:func:`eval.train.pick_threshold`): averaged over
     several fold assignments and chosen at the centre of the best stretch of three grid
     points. The curve is flat near its top, and one assignment's maximum moved 0.6 → 0.8 on
     another machine's index (twenty-sixth session)."""
@@ -157,7 +157,7 @@ def _best_threshold(x: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: np.
         bp, by = np.array([best_p[k] for k in keys]), np.array([label[k] for k in keys])
         curves.append([float(((bp >= t) == (by == 1)).mean()) for t in grid])
     curve = {float(t): float(acc) for t, acc in zip(grid, np.mean(curves, axis=0), strict=True)}
-    threshold, accuracy = _pick_threshold(curve)
+    threshold, accuracy = pick_threshold(curve)
     return threshold, accuracy, {f"{t:.2f}": round(acc, 4) for t, acc in curve.items()}
 
 
