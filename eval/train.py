@@ -433,7 +433,7 @@ def train(
     feats["extra"] = sorted(further.rows[0]) if further.rows else []
     ex, ey, eg = further.xy(feats["extra"])
     extra_model = table_model().fit(ex, ey) if len(set(ey.tolist())) == 2 else None
-    extra_curve = _threshold_curve(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), _EXTRA_GRID) if extra_model else {}
+    extra_curve = _threshold_curve(table_model(), ex, ey, eg, partial(_cited_f1, top_held=top_held), _EXTRA_GRID) if extra_model is not None else {}
     extra_threshold = pick_threshold(extra_curve) if extra_curve else (0.5, float("nan"))
     report["extra"] = {
         "n": len(ey), "cited_rightly": int(ey.sum()), "questions": len(set(eg.tolist())), "threshold": extra_threshold,
