@@ -112,6 +112,30 @@ def names_person(text: str) -> bool:
     names = given_names()
     return any(all(part in names for part in m.group(1).split("-")) for m in _PERSON.finditer(text))
 
+
+#: A person's whole name as written: the given name (each part of "Sven-Göran") and the
+#: capitalised family name after it, double-barrelled too.
+_PERSON_NAME = re.compile(
+    r"(?=\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\s+([A-ZÅÄÖ][a-zåäöé]{2,}(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\b)"
+)
+
+
+def person_names(text: str) -> list[tuple[int, str]]:
+    """(offset, name) of the people a text names, in order, each once: "Leif Spjuth",
+    "Sven-Göran Södergren" (not also "Göran Södergren"). A person is a given name before a
+    capitalised word, as :func:`names_person` reads it."""
+    given = given_names()
+    found: list[tuple[int, str]] = []
+    end = -1
+    for m in _PERSON_NAME.finditer(text):
+        if m.start() < end or not all(part in given for part in m.group(1).split("-")):
+            continue
+        name = f"{m.group(1)} {m.group(2)}"
+        end = m.start() + len(name)
+        if name not in (n for _, n in found):
+            found.append((m.start(), name))
+    return found
+
 #: A proper name inside a sentence: Swedish and English capitalise no common noun there, so a
 #: capitalised word after a lower-case word or a comma, or an acronym, names something
 #: ("tillsammans med Röda Korsets folkhögskola", "KTH").

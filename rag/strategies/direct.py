@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.answer import Evidence, Frame, typed_value
+from rag.answer import Evidence, Frame, people_named, typed_value
 from rag.decisions import Decisions
 from rag.evidence import (
     PARAGRAPH_CHARS,
@@ -102,6 +102,9 @@ class DirectStrategy:
                 # ("4.2.1 Åtgärd: …", its section title), not the comment that answers.
                 title = section_title(str(evidence[0].passage.meta.get("section_path", "")))
                 frame.value = typed_value([title], None, None, {"identifier": 1.0}, qplan.original)
+        elif evidence and qplan.kind in ("fact", "items") and qplan.likeliest_type == "person":
+            # "Who signed …?": the people lead, as the quote writes them.
+            frame.value = people_named(evidence[0].sentences, qplan.original, qplan.language)
         return Gathered("yes_no" if qplan.yes_no else "direct", evidence, frame, cited_first=False)
 
     def trace(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str], qvec: np.ndarray) -> DirectTrace:

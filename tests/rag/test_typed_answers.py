@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import re
 
-from rag.answer import Evidence, ExtractiveComposer, Frame, count_phrase, name_list, typed_value, value_type
-from rag.features import answer_types_in, given_names
+from rag.answer import (
+    Evidence,
+    ExtractiveComposer,
+    Frame,
+    count_phrase,
+    name_list,
+    people_named,
+    typed_value,
+    value_type,
+)
+from rag.features import answer_types_in, given_names, person_names
 from rag.types import Passage
 
 
@@ -134,6 +143,26 @@ def test_who_proposed_a_motion_is_answered_with_the_sentence_naming_its_authors(
     answer = pipeline.ask("Who proposed the motion about housing segregation for children?")
     assert not answer.refused
     assert "Karin Rågsjö" in answer.answer and "Måns Almqvist" in answer.answer
+    # The people lead the answer, as the cited sentence writes them.
+    lead = answer.answer.split(" [1].")[0]
+    assert lead == "Karin Rågsjö and Måns Almqvist", answer.answer
+    quoted = " ".join(_quoted(answer).split())  # the PDF text breaks lines inside names
+    assert all(name in quoted for name in lead.split(" and "))
+
+
+def test_a_person_is_read_whole_from_the_quote() -> None:
+    assert [n for _, n in person_names("Leif Spjuth stadsdelsdirektör Sven-Göran Södergren avdelningschef")] == [
+        "Leif Spjuth", "Sven-Göran Södergren",  # not also "Göran Södergren"
+    ]
+    assert person_names("Bakgrund Hässelby-Vällingby stadsdelsnämnd har på remiss fått motionen") == []
+    assert person_names("Bostadsbolagen Familjebostäder, Stockholmshem och Svenska Bostäder är med.") == []
+
+
+def test_a_who_answer_leads_with_every_person_the_quote_names_but_not_those_asked_about() -> None:
+    signed = ["Leif Spjuth stadsdelsdirektör Sven-Göran Södergren avdelningschef"]
+    assert people_named(signed, "Who signed the reply?", "en") == "Leif Spjuth and Sven-Göran Södergren"
+    assert people_named(signed, "Vem skrev under tillsammans med Leif Spjuth?", "sv") == "Sven-Göran Södergren"
+    assert people_named(["Nämnden ställer sig bakom förslaget."], "Vem skrev under?", "sv") is None
 
 
 def test_warm_up_loads_the_name_lists_off_the_request_path(pipeline) -> None:  # type: ignore[no-untyped-def]
