@@ -193,18 +193,41 @@ def _nearest(spans: list[tuple[int, str]], text: str, terms: Any, lexical: Any) 
 MAX_LEAD_NAMES = 4
 
 
-def people_named(sentences: list[str], question: str, language: str) -> str | None:
-    """What a "who …?" answer leads with: every person the quote names, in order and as
-    written (a motion's authors, who signed), never invented; the people the question itself
-    names are not its answer. None when the quote names nobody else.
+def people_named(
+    sentences: list[str], question: str, language: str, terms: Any = None, lexical: Any = None
+) -> str | None:
+    """What a "who …?" answer leads with: the people the quote names, in order and as written
+    (a motion's authors, who signed), never invented; the people the question itself names
+    are not its answer. When the question's words hold a title written beside some of the
+    names ("Vad heter stadsdelsdirektören?" — "Leif Spjuth stadsdelsdirektör"), those people
+    alone. None when the quote names nobody else.
 
     An organisation is not led with: without a Swedish entity recogniser, a proper name inside
     a sentence is as often a place, a project or a genitive ("Stockholms stad") — of the train
     questions that want an organisation, the nearest proper name was the answer for about
     half (README, twenty-eighth session)."""
+    text = " ".join(sentences)
     asked = question.casefold()
-    found = [n for _, n in person_names(" ".join(sentences)) if n.casefold() not in asked]
-    return name_list(found[:MAX_LEAD_NAMES], language) if found else None
+    found = [(i, n) for i, n in person_names(text) if n.casefold() not in asked]
+    if not found:
+        return None
+    # A title follows the name in a signature ("Leif Spjuth stadsdelsdirektör Sven-Göran
+    # Södergren avdelningschef") and precedes it in a heading ("Handläggare Jens Westlund"):
+    # a title right after a name is read first, so the next name is not taken for its bearer.
+    for side in ("after", "before"):
+        titled = [n for i, n in found if _titled(text, i, i + len(n), side, terms, lexical)]
+        if titled:
+            break
+    return name_list((titled or [n for _, n in found])[:MAX_LEAD_NAMES], language)
+
+
+def _titled(text: str, start: int, end: int, side: str, terms: Any, lexical: Any) -> bool:
+    """Whether the word right after a name (``side="after"``), or right before it within its
+    sentence, is one of the question's terms: a title or role written beside the name."""
+    if terms is None or not getattr(terms, "weights", None):
+        return False
+    near = re.match(r"[\s,(]*(\w+)", text[end:]) if side == "after" else re.search(r"(\w+)[ \t,]+$", text[:start])
+    return bool(near) and bool(terms.matched(set(lexical.analyse([near.group(1).lower()]))))
 
 
 class ExtractiveComposer:

@@ -104,7 +104,9 @@ class DirectStrategy:
                 frame.value = typed_value([title], None, None, {"identifier": 1.0}, qplan.original)
         elif evidence and qplan.kind in ("fact", "items") and qplan.likeliest_type == "person":
             # "Who signed …?": the people lead, as the quote writes them.
-            frame.value = people_named(evidence[0].sentences, qplan.original, qplan.language)
+            frame.value = people_named(
+                evidence[0].sentences, qplan.original, qplan.language, trace.terms, self.retriever.snapshot().lexical
+            )
         return Gathered("yes_no" if qplan.yes_no else "direct", evidence, frame, cited_first=False)
 
     def trace(self, qplan: QueryPlan, ranked: list[Passage], scope: list[str], qvec: np.ndarray) -> DirectTrace:

@@ -150,6 +150,19 @@ def test_who_proposed_a_motion_is_answered_with_the_sentence_naming_its_authors(
     assert all(name in quoted for name in lead.split(" and "))
 
 
+def test_a_title_in_the_question_picks_the_person_it_is_written_beside(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A signature writes the title after the name, a heading before it: asked for one role,
+    the answer leads with its bearer alone, not with every person the quote names."""
+    for question, person in (
+        ("Vad heter Hässelby-Vällingbys stadsdelsdirektör?", "Leif Spjuth"),
+        ("Vem är handläggare för Hägersten-Älvsjös tjänsteutlåtande?", "Jens Westlund"),
+    ):
+        answer = pipeline.ask(question)
+        assert answer.answer.split(" [1].")[0] == person, answer.answer
+    both = pipeline.ask("Who signed the Hässelby-Vällingby reply on the racism motion?")
+    assert both.answer.split(" [1].")[0] == "Leif Spjuth and Sven-Göran Södergren", both.answer
+
+
 def test_a_person_is_read_whole_from_the_quote() -> None:
     assert [n for _, n in person_names("Leif Spjuth stadsdelsdirektör Sven-Göran Södergren avdelningschef")] == [
         "Leif Spjuth", "Sven-Göran Södergren",  # not also "Göran Södergren"
