@@ -135,13 +135,12 @@ def _cognates(index: BM25Index, token: str) -> list[str]:
 
 
 # Words that frame a question rather than describe its answer ("which committees *mention*
-# …", "vad *säger* …", "*hur många* …": a count is asked for, not a text saying "många");
-# kept out of evidence matching.
+# …", "vad *säger* …"); kept out of evidence matching.
 FRAME_WORDS = frozenset(
     """nämner nämna nämns säger säga anser anse tycker vill ville beskriver beskrivs svar svaren
-    svarat kommenterar kommentera kommenteras tar upp många
+    svarat kommenterar kommentera kommenteras tar upp
     mention mentions mentioned say says said think want wants describe describes comment comments discuss
-    response responses reply replies answer answers many""".split()
+    response responses reply replies answer answers""".split()
 )
 
 

@@ -49,19 +49,6 @@ def test_narrowing_a_list_keeps_the_members_that_meet_the_new_condition_too(pipe
     assert {c.committee for c in candidates if c.features["within"]} == {"Hässelby-Vällingby", "Norrmalm", "Södermalm"}
 
 
-def test_how_many_after_a_list_counts_the_committees_it_named(pipeline) -> None:  # type: ignore[no-untyped-def]
-    """"Hur många är det?" states no condition of its own ("hur många" asks for a count; it is
-    no word an answer's text must hold): it counts the previous answer's committees."""
-    history = [
-        ChatTurn("user", "Vilka nämnder vill att facilitatorer samordnas centralt?"),
-        ChatTurn("assistant", "Tre nämnder: Hässelby-Vällingby, Norrmalm och Södermalm."),
-    ]
-    answer = pipeline.ask("Hur många är det?", history)
-    assert not answer.refused, answer.answer
-    assert answer.answer.startswith("Tre (3) nämnder"), answer.answer
-    assert {c.committee for c in answer.citations} == {"Hässelby-Vällingby", "Norrmalm", "Södermalm"}
-
-
 def test_sources_after_a_list_continue_with_the_committees_ranked_next(pipeline) -> None:  # type: ignore[no-untyped-def]
     """After the listed committees' passages, an official sees the best passage of each
     committee the membership model ranked next, most probable first, not whatever the
