@@ -85,12 +85,15 @@ def measure_order(number: str) -> tuple[int, ...]:
 
 _AMOUNT = re.compile(r"\d[\d\s]*(?:[.,]\d+)?\s*(?:kronor|kr\b|tkr|mnkr|mkr|miljon\w*|miljard\w*|sek\b)", re.I)
 _PERCENT = re.compile(r"\d\s*(?:%|procent)|\bhälften\b", re.I)
-#: Two capitalised words: a person's name if the first is a given name ("Leif Spjuth",
-#: "Sven-Göran Södergren"). Capitalisation alone also took headings run into a place
-#: ("Bakgrund Hässelby-Vällingby"), projects ("Fokus Skärholmen") and organisations ("Folkets
-#: Hus"): 8 of the corpus's 93 such pairs were people. Overlapping (a lookahead), so the given
-#: name after a heading word is found ("Bakgrund Karin Rågsjö").
-_PERSON = re.compile(r"(?=\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\s+[A-ZÅÄÖ][a-zåäöé]{2,}\b)")
+#: A person's whole name as written: a given name (each part of "Sven-Göran") and the
+#: capitalised family name after it, double-barrelled too ("Leif Spjuth", "Sven-Göran
+#: Södergren"). Capitalisation alone also took headings run into a place ("Bakgrund
+#: Hässelby-Vällingby"), projects ("Fokus Skärholmen") and organisations ("Folkets Hus"): 8 of
+#: the corpus's 93 such pairs were people, so the first word must be a given name. Overlapping
+#: (a lookahead), so the given name after a heading word is found ("Bakgrund Karin Rågsjö").
+_PERSON = re.compile(
+    r"(?=\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\s+([A-ZÅÄÖ][a-zåäöé]{2,}(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\b)"
+)
 #: Locales whose given names the documents and their readers use.
 _NAME_LOCALES = ("sv_SE", "en_US", "en_GB", "da_DK", "no_NO", "fi_FI", "de_DE")
 
@@ -108,26 +111,18 @@ def given_names() -> frozenset[str]:
 
 
 def names_person(text: str) -> bool:
-    """Whether a text names a person: a given name followed by a capitalised word."""
-    names = given_names()
-    return any(all(part in names for part in m.group(1).split("-")) for m in _PERSON.finditer(text))
-
-
-#: A person's whole name as written: the given name (each part of "Sven-Göran") and the
-#: capitalised family name after it, double-barrelled too.
-_PERSON_NAME = re.compile(
-    r"(?=\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\s+([A-ZÅÄÖ][a-zåäöé]{2,}(?:-[A-ZÅÄÖ][a-zåäöé]+)?)\b)"
-)
+    """Whether a text names a person (:func:`person_names`)."""
+    return bool(person_names(text))
 
 
 def person_names(text: str) -> list[tuple[int, str]]:
     """(offset, name) of the people a text names, in order, each once: "Leif Spjuth",
-    "Sven-Göran Södergren" (not also "Göran Södergren"). A person is a given name before a
-    capitalised word, as :func:`names_person` reads it."""
+    "Sven-Göran Södergren" (not also "Göran Södergren"): a given name before a capitalised
+    word."""
     given = given_names()
     found: list[tuple[int, str]] = []
     end = -1
-    for m in _PERSON_NAME.finditer(text):
+    for m in _PERSON.finditer(text):
         if m.start() < end or not all(part in given for part in m.group(1).split("-")):
             continue
         name = f"{m.group(1)} {m.group(2)}"
@@ -135,6 +130,7 @@ def person_names(text: str) -> list[tuple[int, str]]:
         if name not in (n for _, n in found):
             found.append((m.start(), name))
     return found
+
 
 #: A proper name inside a sentence: Swedish and English capitalise no common noun there, so a
 #: capitalised word after a lower-case word or a comma, or an acronym, names something
