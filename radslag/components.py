@@ -45,7 +45,7 @@ def build_backend(settings: Settings) -> AnswerBackend:
         from rag.answer import OpenAICompatibleBackend
 
         llm = settings.llm
-        return OpenAICompatibleBackend(llm.base_url or "", llm.model, llm.api_key, llm.timeout_s, llm.max_tokens)
+        return OpenAICompatibleBackend(llm.base_url or "", llm.model, llm.api_key, llm.timeout_s, llm.max_tokens, llm.context_tokens)
     return ExtractiveComposer()
 
 

@@ -49,6 +49,13 @@ class LLMSettings(BaseModel):
     api_key: str = "not-needed"
     timeout_s: float = 30.0
     max_tokens: int = Field(default=400, ge=16, le=8192, description="Longest generated answer, in tokens.")
+    context_tokens: int = Field(
+        default=2048,
+        ge=512,
+        le=1_048_576,
+        description="The endpoint model's context window, in tokens: passages are trimmed around their quotes to fit "
+        "it with max_tokens. 2048 is llama.cpp's default; raise it for larger models.",
+    )
 
 
 class ApiSettings(BaseModel):

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from api.app import create_app
-from rag.answer import REFUSAL, Evidence, OpenAICompatibleBackend, valid_markers
+from rag.answer import CHARS_PER_TOKEN, REFUSAL, Evidence, OpenAICompatibleBackend, fit_passages, valid_markers
+from rag.text import split_sentences
 from rag.types import Passage
 from tests.api.live import LiveServer, api_settings, free_port
 
@@ -78,3 +79,47 @@ def test_hanging_endpoint_times_out_and_falls_back() -> None:
 def test_no_evidence_means_refusal_without_calling_the_model() -> None:
     backend = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", timeout_s=1)
     assert backend.compose("Vad?", "sv", [], "direct") == REFUSAL["sv"]
+
+
+def _many_passages(components) -> list[Evidence]:  # type: ignore[no-untyped-def]
+    """Ten passages a list question cites, each quoting its last sentence (the hardest place
+    for a window that starts at the passage's beginning)."""
+    q = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    passages = components.retriever.retrieve(q, components.retriever.embed_query(q), 10, None, {})
+    assert len(passages) == 10
+    return [Evidence(p, [split_sentences(p.text)[-1]]) for p in passages]
+
+
+def test_long_evidence_is_trimmed_around_its_quotes_to_fit_the_budget(components) -> None:  # type: ignore[no-untyped-def]
+    evidence = _many_passages(components)
+    whole = [ev.passage.text for ev in evidence]
+    assert fit_passages(evidence, sum(map(len, whole))) == whole  # it fits: nothing is cut
+    budget = sum(map(len, whole)) // 3
+    texts = fit_passages(evidence, budget)
+    assert sum(map(len, texts)) <= budget
+    assert any(t != w for t, w in zip(texts, whole, strict=True))
+    for ev, text in zip(evidence, texts, strict=True):
+        # Only text of the passage, marked where some was left out …
+        assert text.strip("…") in ev.passage.text
+        assert (text == ev.passage.text) != ("…" in text)
+        # … and the quote kept whole whenever the passage's share can hold it.
+        if len(ev.sentences[0]) <= budget // len(evidence) - 2:
+            assert " ".join(ev.sentences[0].split()) in " ".join(text.split()), (ev.sentences[0], text)
+    # A passage shorter than an equal share is sent whole; the others get what it leaves.
+    shortest = min(range(len(whole)), key=lambda i: len(whole[i]))
+    if len(whole[shortest]) <= budget // len(evidence):
+        assert texts[shortest] == whole[shortest]
+
+
+def test_the_prompt_fits_the_models_context_window(components) -> None:  # type: ignore[no-untyped-def]
+    evidence = _many_passages(components)
+    backend = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", max_tokens=200, context_tokens=2048)
+    question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    messages = backend._messages(question, "sv", evidence)
+    sent = sum(len(m["content"]) for m in messages)
+    assert sent / CHARS_PER_TOKEN <= 2048 - 200
+    assert sum(len(ev.passage.text) for ev in evidence) / CHARS_PER_TOKEN > 2048  # whole, they would not fit
+    assert all(f"[{n}] (" in messages[1]["content"] for n in range(1, 11))  # every passage is still there
+    assert question in messages[1]["content"]
+    roomy = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", max_tokens=200, context_tokens=32768)
+    assert all(ev.passage.text in roomy._messages(question, "sv", evidence)[1]["content"] for ev in evidence)

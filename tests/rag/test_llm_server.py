@@ -38,7 +38,7 @@ from radslag.components import Components, build_backend
 from radslag.settings import Settings
 from rag.answer import REFUSAL, Evidence, OpenAICompatibleBackend, valid_markers
 from rag.pipeline import RagPipeline
-from rag.text import split_claims
+from rag.text import split_claims, split_sentences
 from rag.types import Answer
 from tests.api.live import free_port
 from tests.conftest import make_settings
@@ -233,6 +233,26 @@ def test_backend_returns_the_models_text_with_unresolved_markers_removed_or_fall
             fell_back += 1
     # The model copies the markers it is shown: [1] survives in the first, only [7] in the second.
     assert kept and fell_back, recorder.outputs[-2:]
+
+
+def test_evidence_longer_than_the_models_context_is_trimmed_to_fit_it(  # type: ignore[no-untyped-def]
+    llm_server: str, index_dir: Path, components: Components
+) -> None:
+    """Ten passages of a list answer overflow the served model's 2,048 tokens whole: the
+    server refuses such a call (and the user silently got the extractive answer). Fitted to
+    the window (``RADSLAG_LLM__CONTEXT_TOKENS``), the same evidence reaches the model."""
+    q = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    passages = components.retriever.retrieve(q, components.retriever.embed_query(q), 10, None, {})
+    evidence = [Evidence(p, [split_sentences(p.text)[0]]) for p in passages]
+    # Told the window is larger than it is, the backend sends every passage whole: refused.
+    backend, recorder = real_backend(llm_settings(index_dir, llm_server, RADSLAG_LLM__CONTEXT_TOKENS="65536"))
+    assert backend.compose(q, "sv", evidence, "committees") == backend.fallback.compose(q, "sv", evidence, "committees")
+    assert recorder.errors == ["BadRequestError"], recorder.errors
+    # Told the server's own window (llama.cpp's default, the setting's), the call succeeds.
+    backend, recorder = real_backend(llm_settings(index_dir, llm_server))
+    assert backend.context_tokens == 2048
+    backend.compose(q, "sv", evidence, "committees")
+    assert recorder.errors == [] and recorder.outputs and recorder.outputs[-1].strip()
 
 
 def test_pipeline_answers_through_the_real_server(served, pipeline: RagPipeline, question: tuple[str, Answer], gold_path: Path) -> None:  # type: ignore[no-untyped-def]
