@@ -332,7 +332,8 @@ def valid_markers(text: str, n_evidence: int) -> tuple[str, set[int]]:
 #: vocabularies pack more characters into a token, so this estimate under-fills their
 #: context window rather than overflowing it.
 CHARS_PER_TOKEN = 2.3
-_ELLIPSIS = "…"
+#: Marks text left out of a quote or a passage.
+ELLIPSIS = "…"
 
 
 def fit_passages(evidence: list[Evidence], budget_chars: int) -> list[str]:
@@ -371,7 +372,7 @@ def _window(ev: Evidence, size: int) -> str:
     spans = [m.span() for s in ev.sentences if s.split() and (m := re.search(r"\s+".join(map(re.escape, s.split())), text))]
     start = min((a for a, _ in spans), default=0)
     end = max((b for _, b in spans), default=0)
-    room = max(size - 2 * len(_ELLIPSIS), 0)
+    room = max(size - 2 * len(ELLIPSIS), 0)
     if end - start >= room:  # the quotes alone fill the share: their beginning
         lo, hi = start, start + room
     else:
@@ -384,7 +385,7 @@ def _window(ev: Evidence, size: int) -> str:
     if hi < len(text):
         cut = text.rfind(" ", lo, hi)
         hi = cut if cut > lo else hi
-    return (_ELLIPSIS if lo > 0 else "") + text[lo:hi].strip() + (_ELLIPSIS if hi < len(text) else "")
+    return (ELLIPSIS if lo > 0 else "") + text[lo:hi].strip() + (ELLIPSIS if hi < len(text) else "")
 
 
 class OpenAICompatibleBackend:
