@@ -420,7 +420,8 @@ class OpenAICompatibleBackend:
         self.context_tokens = context_tokens
         self.fallback = ExtractiveComposer()
 
-    def _messages(self, question: str, language: str, evidence: list[Evidence]) -> list[dict[str, str]]:
+    def messages(self, question: str, language: str, evidence: list[Evidence]) -> list[dict[str, str]]:
+        """What the model is sent: the rules, and the passages fitted to its context window."""
         system = self.SYSTEM.format(language="English" if language == "en" else "Swedish")
         heads = [f"[{n}] ({ev.passage.committee}; {ev.passage.meta.get('section_path', '')})" for n, ev in enumerate(evidence, 1)]
         # What the passages may take: the window less the answer, the instructions, the
@@ -441,7 +442,7 @@ class OpenAICompatibleBackend:
         try:
             stream = self.client.chat.completions.create(
                 model=self.model, temperature=0, max_tokens=self.max_tokens, stream=True,
-                messages=self._messages(question, language, evidence),
+                messages=self.messages(question, language, evidence),
             )  # fmt: skip
             chunks = iter(stream)
             first = next(chunks, None)
@@ -465,7 +466,7 @@ class OpenAICompatibleBackend:
                 model=self.model,
                 temperature=0,
                 max_tokens=self.max_tokens,
-                messages=self._messages(question, language, evidence),
+                messages=self.messages(question, language, evidence),
             )
             text = (resp.choices[0].message.content or "").strip()
         except Exception as exc:  # noqa: BLE001 - any endpoint failure falls back, logged

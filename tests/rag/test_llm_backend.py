@@ -115,11 +115,11 @@ def test_the_prompt_fits_the_models_context_window(components) -> None:  # type:
     evidence = _many_passages(components)
     backend = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", max_tokens=200, context_tokens=2048)
     question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
-    messages = backend._messages(question, "sv", evidence)
+    messages = backend.messages(question, "sv", evidence)
     sent = sum(len(m["content"]) for m in messages)
     assert sent / CHARS_PER_TOKEN <= 2048 - 200
     assert sum(len(ev.passage.text) for ev in evidence) / CHARS_PER_TOKEN > 2048  # whole, they would not fit
     assert all(f"[{n}] (" in messages[1]["content"] for n in range(1, 11))  # every passage is still there
     assert question in messages[1]["content"]
     roomy = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", max_tokens=200, context_tokens=32768)
-    assert all(ev.passage.text in roomy._messages(question, "sv", evidence)[1]["content"] for ev in evidence)
+    assert all(ev.passage.text in roomy.messages(question, "sv", evidence)[1]["content"] for ev in evidence)
