@@ -379,10 +379,11 @@ def _window(ev: Evidence, size: int) -> str:
         lo = max(0, start - (room - (end - start)) // 2)
         hi = min(len(text), lo + room)
         lo = max(0, hi - room)
-    if lo > 0:
+    # Cut at spaces, not inside a word (a quote's first word starts at a boundary already).
+    if lo > 0 and not text[lo - 1].isspace():
         cut = text.find(" ", lo, hi)
         lo = cut + 1 if cut >= 0 else lo
-    if hi < len(text):
+    if hi < len(text) and not text[hi].isspace():
         cut = text.rfind(" ", lo, hi)
         hi = cut if cut > lo else hi
     return (ELLIPSIS if lo > 0 else "") + text[lo:hi].strip() + (ELLIPSIS if hi < len(text) else "")

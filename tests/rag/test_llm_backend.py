@@ -123,3 +123,13 @@ def test_the_prompt_fits_the_models_context_window(components) -> None:  # type:
     assert question in messages[1]["content"]
     roomy = OpenAICompatibleBackend("http://127.0.0.1:9/v1", "m", "k", max_tokens=200, context_tokens=32768)
     assert all(ev.passage.text in roomy.messages(question, "sv", evidence)[1]["content"] for ev in evidence)
+
+
+def test_a_share_smaller_than_the_quote_keeps_the_quotes_beginning() -> None:
+    text = "Alfa beta gamma. Delta epsilon zeta eta theta. Iota kappa lambda my ny xi omikron pi."
+    p = Passage("p", text, {"committee": "Norrmalm", "section_path": "Norrmalm", "doc_id": "d", "source": "d.txt"})
+    evidence = [Evidence(p, ["Delta epsilon zeta eta theta."])]
+    (cut,) = fit_passages(evidence, 30)
+    assert cut.startswith("…Delta epsilon") and cut.endswith("…") and len(cut) <= 30
+    (wider,) = fit_passages(evidence, 50)
+    assert "Delta epsilon zeta eta theta." in wider and wider.strip("…") in text
