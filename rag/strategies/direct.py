@@ -214,7 +214,7 @@ class DirectStrategy:
             # 0.29 → 0.45 on the train split's summaries, citation precision 0.59 → 0.55).
             if evidence and not qplan.summarise and not self.cites_too(qplan, top, best, rank):
                 continue
-            evidence.append(Evidence(best.passage, self.central(group, fill=qplan.summarise, share=self.policy.central_share)))
+            evidence.append(Evidence(best.passage, self.central(group, self.policy.central_share, fill=qplan.summarise)))
         if qplan.summarise:
             # A summary reads in the document's order, not the ranker's.
             evidence.sort(key=lambda ev: (str(ev.passage.meta.get("source", "")), int(ev.passage.meta.get("char_start") or 0)))
@@ -257,8 +257,8 @@ class DirectStrategy:
         return None
 
     @staticmethod
-    def central(group: list[SentenceCandidate], fill: bool = False, share: float = 0.5) -> list[str]:
-        """A passage's central sentences: those the ranker scores at least half as high as the
+    def central(group: list[SentenceCandidate], share: float, fill: bool = False) -> list[str]:
+        """A passage's central sentences: those the ranker scores at least ``share`` of the
         passage's best, with the best one's successor, in document order and within a
         paragraph's length. A summary (``fill``) takes the paragraph's length from the best
         sentence outwards instead: what a reply says around its central sentence is its
