@@ -319,8 +319,7 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     best window), ``own`` (of its best sentence alone), ``dense`` (its best chunk's
     similarity), ``lexical`` (its best BM25 score), ``anchor``, ``measure_hit``, ``measure_asked``,
     and the best and highest sentence similarities to the question (``sim``, ``max_sim``) and
-    to its condition alone (``condition_sim``, ``condition_max_sim``), how near that best
-    sentence lies to the corpus's mean sentence (``typical``, optional); ``within`` (optional)
+    to its condition alone (``condition_sim``, ``condition_max_sim``); ``within`` (optional)
     marks a committee a follow-up narrows the previous answer to.
     """
     if not windows:
@@ -340,8 +339,6 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
     csim = np.array([w["condition_sim"] for w in windows])
     cmax = np.array([w["condition_max_sim"] for w in windows])
     cmstd = cmax.std() or 1.0
-    typical = np.array([w.get("typical", 0.0) for w in windows])
-    tstd = typical.std() or 1.0
     rows = []
     for i, w in enumerate(windows):
         rows.append({
@@ -371,10 +368,6 @@ def member_rows(windows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
             "condition_sim_gap": csim.max() - csim[i],
             "condition_max_z": (cmax[i] - cmax.mean()) / cmstd,
             "condition_max_gap": cmax.max() - cmax[i],
-            # A committee whose best sentence is its reply's boilerplate ("ställer sig positiv
-            # till förslagen") is near every condition: a hub, not a member. Out of fold on the
-            # train lists this took list F1 0.697 → 0.711 (README, thirtieth session).
-            "typical_z": (typical[i] - typical.mean()) / tstd,
             # Narrowing a previous list ("which of those two …?") asks about committees that
             # already met a related condition: how much more likely that makes them members
             # is learnt, like every other weight.

@@ -56,13 +56,6 @@ def lexical_text(text: str, meta: Mapping[str, Any]) -> str:
     return f"{meta.get('committee', '')} {meta.get('section_path', '')} {meta.get('title', '')}\n{text}"
 
 
-def unit_mean(vectors: np.ndarray) -> np.ndarray:
-    """The mean of ``vectors`` scaled to unit length (zeros for none)."""
-    mean = vectors.mean(axis=0) if len(vectors) else np.zeros(vectors.shape[1], np.float32)
-    norm = float(np.linalg.norm(mean))
-    return (mean / norm if norm > 0 else mean).astype(np.float32)
-
-
 def doc_signature(meta: Mapping[str, Any]) -> str:
     """What identifies a document's indexed state: its content, visibility and chunk count."""
     return f"{meta.get('file_hash')}:{meta.get('visibility')}:{meta.get('n_chunks')}"
@@ -323,10 +316,6 @@ class Snapshot:
     version: str = ""
     documents: dict[str, str] = field(default_factory=dict)  # doc_id → registry signature
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # views derived from this snapshot, by key
-    # The mean direction of every sentence vector: e5's vectors all lean one way, and a
-    # sentence near it ("Förvaltningen ställer sig positiv till förslagen") is near every
-    # question about the same matter, so similarity alone overrates it.
-    sentence_mean: np.ndarray | None = None
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -368,14 +357,6 @@ class Snapshot:
             dense = dense if dense is not None else float(p.dense or 0.0)
             return np.full(n, dense)
         return np.asarray(vectors) @ qvec
-
-    def typicality(self, p: Passage, n: int, index: int) -> float:
-        """How near sentence ``index`` of the passage's ``n`` lies to the corpus's mean sentence
-        (0 without stored sentence vectors or their mean)."""
-        vectors = self.sentence_vectors.get(p.id)
-        if vectors is None or len(vectors) != n or not 0 <= index < n:
-            return 0.0
-        return 0.0 if self.sentence_mean is None else float(np.asarray(vectors[index]) @ self.sentence_mean)
 
     def committee_rows(self, group_hint: str | None = None, mask: np.ndarray | None = None, *, replies: bool = True) -> dict[str, np.ndarray]:
         """Rows per committee (ascending), committees in order of their first row: replies
@@ -471,13 +452,10 @@ class SnapshotStore:
             raise ValueError(f"snapshot format {info.get('format')}, this code reads {FORMAT}")
         ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
         row = {c: i for i, c in enumerate(ids)}
-        mean = folder / "sentence_mean.npy"
         return Snapshot(
             info["fingerprint"], ids, Blobs(RowFile(folder, "texts")), Metas(RowFile(folder, "metas")),
             np.load(folder / "vectors.npy", mmap_mode="r"), BM25Index.load(folder, ids), row, Columns.load(folder),
             SentenceVectors(RowFile(folder, "sentences"), row), version, info["documents"],
-            # Versions written before the mean was stored get it from their sentence vectors.
-            sentence_mean=np.load(mean) if mean.exists() else unit_mean(np.load(folder / "sentences.npy", mmap_mode="r").reshape(-1, self.dim)),
         )
 
     def load_current(self) -> Snapshot | None:
@@ -591,7 +569,6 @@ class SnapshotStore:
         for name, ragged in (("texts", rows.texts), ("metas", rows.metas), ("sentences", rows.sentences), ("tokens", tokens)):
             ragged.save(tmp, name)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(rows.vectors, dtype=np.float32))
-        np.save(tmp / "sentence_mean.npy", unit_mean(np.asarray(rows.sentences.flat, dtype=np.float32).reshape(-1, self.dim)))
         rows.columns.save(tmp)
         engine, analyzer = bm25_engine(np.asarray(tokens.flat), tokens.offsets, words, K1, B)
         BM25Index.from_engine(rows.ids, engine, analyzer, words).save(tmp)

@@ -78,7 +78,6 @@ class Window:
     # the frame pulls every committee's text alike, the condition tells them apart.
     condition_sim: float = 0.0
     condition_max_sim: float = 0.0
-    typical: float = 0.0  # how near the best sentence lies to the corpus's mean sentence
 
 
 #: Scores the sentences of one passage: (passage, sentences, coverage scores, e5 similarities,
@@ -158,7 +157,7 @@ def best_window(
         window = Window(
             coverage=ws[j], passage=p, quote=quote, alternates=[], own=sc.own[j], score=float(scores[j]),
             sim=float(sims[j]), max_sim=float(sims.max()), best=j, condition_sim=float(csims[j]),
-            condition_max_sim=float(csims.max()), typical=snap.typicality(p, len(sents), j),
+            condition_max_sim=float(csims.max()),
         )
         hits.append((float(scores[j]) + 0.01 * float(combined[i]), window))
     if not hits:
@@ -239,7 +238,6 @@ def committee_candidates(
             "max_sim": hit.max_sim,
             "condition_sim": hit.condition_sim,
             "condition_max_sim": hit.condition_max_sim,
-            "typical": hit.typical,
             # "Vilka av dem …?": a committee the previous answer named, asked about again.
             "within": float(committee in qplan.within),
         }))

@@ -54,22 +54,6 @@ def test_published_snapshot_matches_the_collection(components: Components, tmp_p
     assert isinstance(snap.lexical.engine.scores["data"], np.memmap)
 
 
-def test_the_mean_sentence_direction_is_published_with_the_snapshot(components: Components, tmp_path: Path) -> None:
-    snap = _store(components, tmp_path).sync()
-    vectors = np.vstack([np.asarray(snap.sentence_vectors[c]) for c in snap.sentence_vectors])
-    mean = vectors.mean(axis=0)
-    assert snap.sentence_mean is not None
-    assert np.allclose(snap.sentence_mean, mean / np.linalg.norm(mean), atol=1e-5)
-    p = snap.passage(snap.row[next(iter(snap.sentence_vectors))])
-    n = len(snap.sentence_vectors[p.id])
-    assert snap.typicality(p, n, 0) == pytest.approx(float(np.asarray(snap.sentence_vectors[p.id])[0] @ snap.sentence_mean), abs=1e-6)
-    assert snap.typicality(p, n + 1, 0) == 0.0  # sentences split otherwise than at ingest: unknown
-    # A version written before the mean was stored reads it from its sentence vectors.
-    (tmp_path / snap.version / "sentence_mean.npy").unlink()
-    older = _store(components, tmp_path).load(snap.version)
-    assert np.allclose(older.sentence_mean, snap.sentence_mean, atol=1e-5)
-
-
 def test_sync_is_a_no_op_when_the_registry_is_unchanged(components: Components, tmp_path: Path) -> None:
     store = _store(components, tmp_path)
     first = store.sync()

@@ -47,22 +47,6 @@ def test_the_condition_alone_is_compared_with_each_committees_sentences(pipeline
     assert all(gaps[m] <= others[len(others) // 2] for m in members)
 
 
-def test_each_window_reads_how_typical_its_best_sentence_is(pipeline) -> None:  # type: ignore[no-untyped-def]
-    """A committee whose best sentence lies near the corpus's mean sentence (boilerplate near
-    every condition) is told apart by ``typical_z``, relative to the other committees."""
-    qplan, qvec = pipeline.understand("Vilka nämnder vill att facilitatorer samordnas centralt?", None)
-    candidates, _ = committee_candidates(pipeline.retriever, qplan, qvec, None)
-    snap = pipeline.retriever.snapshot()
-    for c in candidates[:5]:
-        w = c.window
-        vectors = np.asarray(snap.sentence_vectors[w.passage.id])
-        assert w.typical == pytest.approx(float(vectors[w.best] @ snap.sentence_mean), abs=1e-5)
-    typical = np.array([c.window.typical for c in candidates])
-    z = np.array([c.features["typical_z"] for c in candidates])
-    assert abs(z.mean()) < 1e-6 and z.std() == pytest.approx(1.0, abs=1e-6)
-    assert int(np.argmax(z)) == int(np.argmax(typical)) and int(np.argmin(z)) == int(np.argmin(typical))
-
-
 def test_an_english_condition_does_not_list_every_committee(pipeline) -> None:  # type: ignore[no-untyped-def]
     answer = pipeline.ask("Which committees describe efforts aimed specifically at foreign-born women?")
     replied = pipeline.ask("Vilka nämnder har svarat?")
