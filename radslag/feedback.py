@@ -87,6 +87,17 @@ class FeedbackStore:
         with self.engine.begin() as conn:
             return conn.execute(table.delete().where(table.c.id == feedback_id, table.c.user == user)).rowcount == 1
 
+    def of_conversation(self, user: str, conversation_id: str) -> dict[int, FeedbackRecord]:
+        """``user``'s verdicts on a saved conversation's turns, by turn (the newest where a turn
+        has several): what a reopened conversation shows, and what a thumb clicked on it changes."""
+        stmt = (
+            select(table)
+            .where(table.c.user == user, table.c.conversation_id == conversation_id, table.c.turn.is_not(None))
+            .order_by(table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {int(row.turn): FeedbackRecord(**row._mapping) for row in conn.execute(stmt)}
+
     def list(self, verdict: str | None = None, limit: int | None = None, offset: int = 0) -> list[FeedbackRecord]:
         """Newest first."""
         stmt = select(table).order_by(table.c.id.desc()).offset(offset)

@@ -15,6 +15,7 @@ import gradio as gr
 
 from radslag.components import Components
 from radslag.settings import Settings
+from ui.feedback import THUMBS
 from ui.identity import Identity
 from ui.render import export_markdown, source_label
 from ui.texts import t
@@ -84,7 +85,11 @@ class ConversationHandlers:
         last = turns[-1].answer
         cites = last.get("citations") or []
         sources = gr.update(choices=[(source_label(c, lang), str(c["n"])) for c in cites], value=None, info=t(lang, "sources_hint"))
-        return turn_messages(turns), last, chosen, sources, "", export_markdown(last, lang), ""
+        # The thumbs given before, one entry per answer in order (None: no verdict).
+        verdicts = self.components.feedback.of_conversation(user, chosen) if user and chosen else {}
+        thumbs = [THUMBS.get(verdicts[i].verdict) if i in verdicts else None for i in range(len(turns))]
+        chat = gr.update(value=turn_messages(turns), feedback_value=thumbs)
+        return chat, last, chosen, sources, "", export_markdown(last, lang), ""
 
     def delete(self, chosen: str | None, conv_id: str | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         user = self.identity.user(request)

@@ -18,6 +18,7 @@ from ui.identity import Identity
 from ui.texts import t as label
 
 FEEDBACK_OPTIONS = ("Like", "Dislike")  # Gradio draws these two as thumbs up / down
+THUMBS = {"helpful": "Like", "wrong": "Dislike"}  # a stored verdict as the thumb that gave it
 Messages = list[dict[str, Any]]
 
 
@@ -73,6 +74,11 @@ class FeedbackHandlers:
             return None, gr.update(visible=True), label(lang, "fb_unavailable"), gr.update(visible=False), gr.update(visible=False)
         store = self.components.feedback
         same = current if current and current.get("conv") == conv_id and current.get("turn") == turn else None
+        if same is None and conv_id:
+            # A thumb on a reopened conversation changes the verdict stored for that turn
+            # (shown when it was reopened) rather than adding a second one.
+            stored = store.of_conversation(user, conv_id).get(turn)
+            same = {"id": stored.id, "conv": conv_id, "turn": turn} if stored else None
         if data.liked not in (True, False):  # the thumb was clicked off
             if same:
                 store.delete(int(same["id"]), user)

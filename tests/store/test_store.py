@@ -82,6 +82,21 @@ def test_feedback_verdicts_and_comments(database: Database) -> None:
     assert store.list("helpful") == [] and store.count("wrong") == 1
 
 
+def test_a_conversations_verdicts_by_turn(database: Database) -> None:
+    """What a reopened conversation shows: each turn's newest verdict by its owner."""
+    store = FeedbackStore(database)
+    store.add("anna", "helpful", ANSWER, conversation_id="abc", turn=0)
+    newer = store.add("anna", "wrong", ANSWER, conversation_id="abc", turn=0)
+    store.add("anna", "helpful", ANSWER, conversation_id="abc", turn=2)
+    store.add("anna", "wrong", ANSWER, conversation_id="other", turn=1)
+    store.add("bo", "wrong", ANSWER, conversation_id="abc", turn=1)
+    store.add("anna", "helpful", ANSWER)  # given outside a saved conversation
+    verdicts = store.of_conversation("anna", "abc")
+    assert {turn: r.verdict for turn, r in verdicts.items()} == {0: "wrong", 2: "helpful"}
+    assert verdicts[0].id == newer
+    assert store.of_conversation("bo", "abc")[1].verdict == "wrong" and store.of_conversation("bo", "other") == {}
+
+
 def test_gold_candidate_follows_the_gold_format(database: Database) -> None:
     store = FeedbackStore(database)
     store.add("anna", "helpful", ANSWER)

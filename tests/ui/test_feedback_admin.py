@@ -117,6 +117,16 @@ def test_feedback_listed_exported_and_conversation_survives_restart(  # type: ig
         page.locator("#rs-sources label").first.wait_for()
         chat = page.locator("#rs-chat").inner_text()
         assert QUESTION in chat and "[1]" in chat
+        # The verdict given before the restart shows on its answer; clicked again, it is
+        # withdrawn from the store (not a second verdict added beside it).
+        page.locator("#rs-chat [data-testid='bot']").last.hover()
+        given = page.locator("#rs-chat").get_by_role("button", name="Disliked", exact=True)  # Gradio's label of a chosen thumb
+        given.first.wait_for()
+        assert page.locator("#rs-chat").get_by_role("button", name="Liked", exact=True).count() == 0
+        given.first.click()
+        page.get_by_text("Ditt omdöme om svar 1 är borttaget.").wait_for()
+        listed = httpx.get(f"{server.url}/api/feedback", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()
+        assert not any(i["comment"] == "Svaret nämner fel förvaltning." for i in listed["items"])
     finally:
         server.stop()
 
