@@ -55,6 +55,21 @@ class AdminHandlers:
         choices = [(f"{d['title'] or d['source']} ({d['doc_id']})", d["doc_id"]) for d in docs]
         return gr.update(value=rows, headers=_headers(lang, DOC_COLS)), gr.update(choices=choices, value=None)
 
+    @staticmethod
+    def relabel(lang: str, report: Any) -> tuple[Any, ...]:
+        """Every label in the workspace's language; the ingest report keeps its rows."""
+        vis = _vis_choices(lang)
+        # Gradio hands the table back as a DataFrame, whose column names would win over new headers.
+        rows = report.to_numpy().tolist() if hasattr(report, "to_numpy") else []
+        return (
+            gr.update(label=label(lang, "admin_tab")), f"### {label(lang, 'admin_upload')}",
+            gr.update(label=label(lang, "admin_files")), gr.update(choices=vis, label=label(lang, "admin_visibility")),
+            gr.update(value=label(lang, "admin_send")),
+            gr.update(value=rows, headers=_headers(lang, REPORT_COLS), label=label(lang, "admin_report")),
+            gr.update(label=label(lang, "admin_doc")), gr.update(choices=vis, label=label(lang, "admin_visibility")),
+            gr.update(value=label(lang, "admin_set_vis")), gr.update(value=label(lang, "admin_delete")),
+        )
+
     def upload(
         self, files: list[str] | None, visibility: str, lang: str, request: gr.Request, progress: gr.Progress = gr.Progress()
     ) -> tuple[Any, ...]:
@@ -110,7 +125,7 @@ def build_admin_tab(components: Components, settings: Settings, demo: gr.Blocks,
     lang0 = lang.value
     with gr.Tab(label(lang0, "admin_tab"), visible=False, elem_id="rs-admin-tab") as tab, gr.Row():
         with gr.Column():
-            gr.Markdown(f"### {label(lang0, 'admin_upload')}")
+            heading = gr.Markdown(f"### {label(lang0, 'admin_upload')}")
             files = gr.File(
                 label=label(lang0, "admin_files"), file_count="multiple", file_types=list(SUPPORTED_SUFFIXES),
                 type="filepath", elem_id="rs-admin-files",
@@ -142,4 +157,6 @@ def build_admin_tab(components: Components, settings: Settings, demo: gr.Blocks,
     delete.click(h.delete, [doc, lang], [done, docs, doc])
     demo.load(h.show, None, tab)
     demo.load(h.listing, [lang], [docs, doc])
+    lang.change(h.relabel, [lang, report], [tab, heading, files, visibility, send, report, doc, new_vis, set_vis, delete])
+    lang.change(h.listing, [lang], [docs, doc])  # the documents' table headers
     return tab

@@ -52,12 +52,18 @@ button.primary, button.primary:hover { background: #1d4ed8 !important; color: #f
 """
 
 
+def is_all(group: str) -> bool:
+    """Whether the group filter is "all groups", in either language (the language can change
+    after the filter was set)."""
+    return group in ("", *(tx["all"] for tx in TEXTS.values()))
+
+
 def table_html(report: OverviewReport | None, stances: list[str], group: str, lang: str) -> str:
     """The overview as an accessible table; every cell's text escaped."""
     tx = TEXTS[lang]
     if report is None:
         return f"<p>{html.escape(tx['empty'])}</p>"
-    rows = [r for r in report.rows if (not stances or r.stance in stances) and (group in ("", tx["all"]) or r.group == group)]
+    rows = [r for r in report.rows if (not stances or r.stance in stances) and (is_all(group) or r.group == group)]
     subject = report.measure or report.query
     caption = f"{tx['caption']} {subject}" + (f": {report.measure_text}" if report.measure_text else "")
     head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in tx["head"])
@@ -108,6 +114,23 @@ class OverviewHandlers:
     def refilter(report: dict[str, Any] | None, stances: list[str], group: str, lang: str) -> str:
         return table_html(OverviewReport(**report) if report else None, stances, group, lang)
 
+    @staticmethod
+    def relabel(lang: str, report: dict[str, Any] | None, stances: list[str], group: str, opened: str | None) -> tuple[Any, ...]:
+        """Every label, the table and the rows to open in the workspace's language; the
+        overview itself and the filters' choices stay as they are."""
+        tx = TEXTS[lang]
+        rep = OverviewReport(**report) if report else None
+        group = tx["all"] if is_all(group) else group
+        groups = [tx["all"], *sorted({r.group for r in rep.rows})] if rep else [tx["all"]]
+        rows = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in rep.rows if r.citation] if rep else []
+        return (
+            gr.update(label=tx["tab"]), gr.update(label=tx["query"], placeholder=tx["placeholder"]),
+            gr.update(label=tx["measures"]), gr.update(value=tx["run"]),
+            gr.update(choices=[(STANCE_LABELS[lang][s], s) for s in STANCES], label=tx["stances"]),
+            gr.update(choices=groups, value=group, label=tx["group"]), table_html(rep, stances, group, lang),
+            gr.update(choices=rows, value=opened, label=tx["open"]), gr.update(label=tx["export"]), gr.update(value=tx["xlsx"]),
+        )
+
     def open_row(self, committee: str | None, report: dict[str, Any] | None, lang: str) -> str:
         if not committee or not report:
             return ""
@@ -149,4 +172,8 @@ def build_overview_tab(components: Components, lang: gr.State) -> gr.Tab:
         group.change(h.refilter, [report, stances, group, lang], table)
         opened.change(h.open_row, [opened, report, lang], passage)
         tab.select(h.measure_choices, None, measures)
+        lang.change(
+            h.relabel, [lang, report, stances, group, opened],
+            [tab, query, measures, run, stances, group, table, opened, export, xlsx],
+        )
     return tab

@@ -37,3 +37,15 @@ def test_overview_tab_table_filter_open_row(signed_in_page, ui_server: LiveServe
     assert mark.inner_text().strip()
     page.screenshot(path=str(artifacts_dir / "ui-overview.png"), full_page=True)
     assert serious(page) == []
+
+    # The workspace switched to English: the tab's labels and its table follow, the filter holds.
+    page.get_by_label("English").check()
+    page.get_by_role("tab", name="Remiss overview").wait_for()
+    page.get_by_role("button", name="Show overview").wait_for()
+    page.wait_for_function("document.querySelector('#rs-ov-table thead')?.innerText.includes('Committee')")
+    assert page.locator("#rs-ov-stances").get_by_label("reply missing").is_checked()
+    assert page.locator("#rs-ov-table tbody tr").count() == 10
+    assert page.locator("#rs-ov-table td[data-stance='reply_missing']").first.inner_text() == "reply missing"
+    rows = page.locator("#rs-ov-open").inner_text()  # the passages to open, by committee and stance
+    assert "Open a committee's deciding passage" in rows and "— positive" in rows and "— positiv\n" not in rows + "\n"
+    assert serious(page) == []
