@@ -58,6 +58,16 @@ def is_all(group: str) -> bool:
     return group in ("", *(tx["all"] for tx in TEXTS.values()))
 
 
+def open_choices(report: OverviewReport, lang: str) -> list[tuple[str, str]]:
+    """The committees whose deciding passage can be opened, labelled with their stance."""
+    return [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
+
+
+def group_choices(report: OverviewReport | None, lang: str) -> list[str]:
+    """"All" and the report's groups."""
+    return [TEXTS[lang]["all"], *sorted({r.group for r in report.rows})] if report else [TEXTS[lang]["all"]]
+
+
 def table_html(report: OverviewReport | None, stances: list[str], group: str, lang: str) -> str:
     """The overview as an accessible table; every cell's text escaped."""
     tx = TEXTS[lang]
@@ -98,8 +108,8 @@ class OverviewHandlers:
         except Exception:
             log.exception("overview failed in the workspace")
             return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", gr.update(value=None), gr.update()
-        opened = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
-        groups = [TEXTS[lang]["all"], *sorted({r.group for r in report.rows})]
+        opened = open_choices(report, lang)
+        groups = group_choices(report, lang)
         data = xlsx_bytes(report, lang)
         folder = Path(self._downloads.name) / hashlib.sha1(data).hexdigest()[:16]
         folder.mkdir(exist_ok=True)
@@ -117,12 +127,11 @@ class OverviewHandlers:
     @staticmethod
     def relabel(lang: str, report: dict[str, Any] | None, stances: list[str], group: str, opened: str | None) -> tuple[Any, ...]:
         """Every label, the table and the rows to open in the workspace's language; the
-        overview itself and the filters' choices stay as they are."""
+        overview itself and what the filters and the open row are set to stay."""
         tx = TEXTS[lang]
         rep = OverviewReport(**report) if report else None
         group = tx["all"] if is_all(group) else group
-        groups = [tx["all"], *sorted({r.group for r in rep.rows})] if rep else [tx["all"]]
-        rows = [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in rep.rows if r.citation] if rep else []
+        groups, rows = group_choices(rep, lang), open_choices(rep, lang) if rep else []
         return (
             gr.update(label=tx["tab"]), gr.update(label=tx["query"], placeholder=tx["placeholder"]),
             gr.update(label=tx["measures"]), gr.update(value=tx["run"]),
