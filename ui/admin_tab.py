@@ -36,6 +36,12 @@ def _headers(lang: str, cols: tuple[str, ...]) -> list[str]:
     return [label(lang, c) for c in cols]
 
 
+def _rows(table: Any) -> list[list[Any]]:
+    """A table's rows as Gradio hands them back (a DataFrame, whose column names would win
+    over new headers)."""
+    return table.to_numpy().tolist() if hasattr(table, "to_numpy") else []
+
+
 class AdminHandlers:
     def __init__(self, components: Components, settings: Settings, identity: Identity) -> None:
         self.components, self.settings, self.identity = components, settings, identity
@@ -56,16 +62,16 @@ class AdminHandlers:
         return gr.update(value=rows, headers=_headers(lang, DOC_COLS)), gr.update(choices=choices, value=None)
 
     @staticmethod
-    def relabel(lang: str, report: Any) -> tuple[Any, ...]:
-        """Every label in the workspace's language; the ingest report keeps its rows."""
+    def relabel(lang: str, report: Any, docs: Any) -> tuple[Any, ...]:
+        """Every label in the workspace's language; both tables keep their rows (and the
+        chosen document stays chosen)."""
         vis = _vis_choices(lang)
-        # Gradio hands the table back as a DataFrame, whose column names would win over new headers.
-        rows = report.to_numpy().tolist() if hasattr(report, "to_numpy") else []
         return (
             gr.update(label=label(lang, "admin_tab")), f"### {label(lang, 'admin_upload')}",
             gr.update(label=label(lang, "admin_files")), gr.update(choices=vis, label=label(lang, "admin_visibility")),
             gr.update(value=label(lang, "admin_send")),
-            gr.update(value=rows, headers=_headers(lang, REPORT_COLS), label=label(lang, "admin_report")),
+            gr.update(value=_rows(report), headers=_headers(lang, REPORT_COLS), label=label(lang, "admin_report")),
+            gr.update(value=_rows(docs), headers=_headers(lang, DOC_COLS), label=label(lang, "admin_docs")),
             gr.update(label=label(lang, "admin_doc")), gr.update(choices=vis, label=label(lang, "admin_visibility")),
             gr.update(value=label(lang, "admin_set_vis")), gr.update(value=label(lang, "admin_delete")),
         )
@@ -157,6 +163,5 @@ def build_admin_tab(components: Components, settings: Settings, demo: gr.Blocks,
     delete.click(h.delete, [doc, lang], [done, docs, doc])
     demo.load(h.show, None, tab)
     demo.load(h.listing, [lang], [docs, doc])
-    lang.change(h.relabel, [lang, report], [tab, heading, files, visibility, send, report, doc, new_vis, set_vis, delete])
-    lang.change(h.listing, [lang], [docs, doc])  # the documents' table headers
+    lang.change(h.relabel, [lang, report, docs], [tab, heading, files, visibility, send, report, docs, doc, new_vis, set_vis, delete])
     return tab

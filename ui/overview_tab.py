@@ -131,7 +131,8 @@ class OverviewHandlers:
         tx = TEXTS[lang]
         rep = OverviewReport(**report) if report else None
         group = tx["all"] if is_all(group) else group
-        groups, rows = group_choices(rep, lang), open_choices(rep, lang) if rep else []
+        groups = group_choices(rep, lang)
+        rows = open_choices(rep, lang) if rep else []
         return (
             gr.update(label=tx["tab"]), gr.update(label=tx["query"], placeholder=tx["placeholder"]),
             gr.update(label=tx["measures"]), gr.update(value=tx["run"]),
