@@ -78,17 +78,20 @@ def measures_out(measures: list[MeasureInfo]) -> list[MeasureOut]:
     return [MeasureOut(measure=m.measure, text=m.text, committees=m.committees) for m in measures]
 
 
-def _source(row: OverviewRowOut) -> str:
+def _source(row: OverviewRowOut, language: str) -> str:
     c = row.citation
     if c is None:
         return ""
-    page = f", s. {c.page}" if c.page is not None else ""
+    page = f", {'p.' if language == 'en' else 's.'} {c.page}" if c.page is not None else ""
     return f"{c.source} — {c.section_path}{page}"
 
 
 def _cells(report: OverviewReport, language: str) -> list[list[str]]:
+    # The stance is worded in the export's language, not the one the report was built in: the
+    # workspace exports an overview again after its language is switched.
+    labels = STANCE_LABELS["en" if language == "en" else "sv"]
     return [
-        [r.committee, r.group, r.stance_label, f"{r.confidence:.2f}", " ".join(r.sentences), _source(r)]
+        [r.committee, r.group, labels[r.stance], f"{r.confidence:.2f}", " ".join(r.sentences), _source(r, language)]
         for r in report.rows
     ]
 

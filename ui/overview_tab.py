@@ -110,35 +110,42 @@ class OverviewHandlers:
             return None, f"<p role='alert'>{html.escape(TEXTS[lang]['error'])}</p>", gr.update(choices=[], value=None), "", "", gr.update(value=None), gr.update()
         opened = open_choices(report, lang)
         groups = group_choices(report, lang)
+        return (
+            report.model_dump(), table_html(report, stances, group, lang), gr.update(choices=opened, value=None), "",
+            markdown(report, lang), gr.update(value=self.xlsx_file(report, lang)), gr.update(choices=groups),
+        )
+
+    def xlsx_file(self, report: OverviewReport, lang: str) -> str:
+        """The overview as an Excel file in ``lang``, written once per content."""
         data = xlsx_bytes(report, lang)
         folder = Path(self._downloads.name) / hashlib.sha1(data).hexdigest()[:16]
         folder.mkdir(exist_ok=True)
         path = folder / f"remiss-{report.measure or 'overview'}.xlsx"
         path.write_bytes(data)
-        return (
-            report.model_dump(), table_html(report, stances, group, lang), gr.update(choices=opened, value=None), "",
-            markdown(report, lang), gr.update(value=str(path)), gr.update(choices=groups),
-        )
+        return str(path)
 
     @staticmethod
     def refilter(report: dict[str, Any] | None, stances: list[str], group: str, lang: str) -> str:
         return table_html(OverviewReport(**report) if report else None, stances, group, lang)
 
-    @staticmethod
-    def relabel(lang: str, report: dict[str, Any] | None, stances: list[str], group: str, opened: str | None) -> tuple[Any, ...]:
-        """Every label, the table and the rows to open in the workspace's language; the
-        overview itself and what the filters and the open row are set to stay."""
+    def relabel(self, lang: str, report: dict[str, Any] | None, stances: list[str], group: str, opened: str | None) -> tuple[Any, ...]:
+        """Every label, the table, the rows to open, the open passage and the exports in the
+        workspace's language; the overview itself and what the filters and the open row are
+        set to stay."""
         tx = TEXTS[lang]
         rep = OverviewReport(**report) if report else None
         group = tx["all"] if is_all(group) else group
         groups = group_choices(rep, lang)
         rows = open_choices(rep, lang) if rep else []
+        export = markdown(rep, lang) if rep else ""
+        xlsx = gr.update(value=self.xlsx_file(rep, lang), label=tx["xlsx"]) if rep else gr.update(label=tx["xlsx"])
         return (
             gr.update(label=tx["tab"]), gr.update(label=tx["query"], placeholder=tx["placeholder"]),
             gr.update(label=tx["measures"]), gr.update(value=tx["run"]),
             gr.update(choices=[(STANCE_LABELS[lang][s], s) for s in STANCES], label=tx["stances"]),
             gr.update(choices=groups, value=group, label=tx["group"]), table_html(rep, stances, group, lang),
-            gr.update(choices=rows, value=opened, label=tx["open"]), gr.update(label=tx["export"]), gr.update(value=tx["xlsx"]),
+            gr.update(choices=rows, value=opened, label=tx["open"]), self.open_row(opened, report, lang),
+            gr.update(value=export, label=tx["export"]), xlsx,
         )
 
     def open_row(self, committee: str | None, report: dict[str, Any] | None, lang: str) -> str:
@@ -184,6 +191,6 @@ def build_overview_tab(components: Components, lang: gr.State) -> gr.Tab:
         tab.select(h.measure_choices, None, measures)
         lang.change(
             h.relabel, [lang, report, stances, group, opened],
-            [tab, query, measures, run, stances, group, table, opened, export, xlsx],
+            [tab, query, measures, run, stances, group, table, opened, passage, export, xlsx],
         )
     return tab

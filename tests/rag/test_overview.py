@@ -94,3 +94,18 @@ def test_exports_keep_document_text_literal(measure_overview) -> None:  # type: 
     sheet = load_workbook(io.BytesIO(xlsx_bytes(report, "sv"))).active
     assert sheet.max_row == 32 and sheet["A1"].value == "Nämnd"
     assert sheet["E2"].value == "=HYPERLINK(\"http://x\")" and sheet["E2"].data_type == "s"
+
+
+def test_exports_speak_the_language_asked_not_the_one_built_in(measure_overview) -> None:  # type: ignore[no-untyped-def]
+    # The workspace builds an overview in one language and exports it again after a switch.
+    built_sv = to_report(measure_overview, "sv")
+    md = markdown(built_sv, "en")
+    assert "| Committee |" in md and "reply missing" in md
+    assert "svar saknas" not in md and ", s. " not in md
+    cited = [r for r in built_sv.rows if r.citation is not None and r.citation.page is not None]
+    if cited:
+        assert f", p. {cited[0].citation.page}" in md
+    rows = csv_text(built_sv, "en").splitlines()
+    assert sum("reply missing" in r for r in rows) == len(MISSING)
+    built_en = to_report(measure_overview, "en")
+    assert markdown(built_en, "sv") == markdown(built_sv, "sv")

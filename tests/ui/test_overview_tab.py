@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.api.live import LiveServer
 from tests.ui.test_widget import serious
@@ -48,4 +50,14 @@ def test_overview_tab_table_filter_open_row(signed_in_page, ui_server: LiveServe
     assert page.locator("#rs-ov-table td[data-stance='reply_missing']").first.inner_text() == "reply missing"
     rows = page.locator("#rs-ov-open").inner_text()  # the passages to open, by committee and stance
     assert "Open a committee's deciding passage" in rows and "— positive" in rows and "— positiv\n" not in rows + "\n"
+    # The exports follow too: the Markdown and the Excel file are written again in English.
+    page.wait_for_function("document.querySelector('#rs-ov-export textarea')?.value.includes('| Committee |')")
+    export = page.locator("#rs-ov-export textarea").input_value()
+    assert "reply missing" in export and "svar saknas" not in export
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Excel file").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sheet["A1"].value == "Committee"
+    assert sum(row[2] == "reply missing" for row in sheet.iter_rows(min_row=2, values_only=True)) == 10
     assert serious(page) == []
