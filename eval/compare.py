@@ -12,7 +12,7 @@ The runs are ``metrics.json`` files written by ``radslag eval`` or ``radslag cro
 (their ``items``). Item ids are listed only on request (``--items``): on the validation
 split only the aggregate figures may be read. ``--by lang`` or ``--by type`` compares within
 each language or type of question: a change can help one and cost the other while the
-totals barely move (the cross-lingual bridge of the twenty-sixth session did: README).
+totals barely move (the cross-lingual bridge of the twenty-sixth session did: docs/journal.md).
 """
 
 from __future__ import annotations

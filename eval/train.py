@@ -304,7 +304,7 @@ def train(
     # Paraphrases teach the models that read the question's wording (step 1 and the name
     # model). The models of steps 2 and 3 read the question against its evidence, which a
     # paraphrase shares with its original: there the copies only reweighed the bank, and the
-    # membership floor they moved (0.25 → 0.10) cost validation lists (README, twenty-fifth
+    # membership floor they moved (0.25 → 0.10) cost validation lists (docs/journal.md, twenty-fifth
     # session). A paraphrase shares its original's group wherever groups are folds.
     index_of = {item.id: n for n, item in enumerate(originals)}
     fold_group = [index_of[original_id(item.id)] for item in items]
@@ -373,7 +373,7 @@ def train(
     def pipeline(**models: Any) -> RagPipeline:
         # Traced with the kind model fitted on every train question. Tracing each question with
         # its fold's kind model (so the later models see the kind model's real errors) was
-        # tried: README "Figures", not kept.
+        # tried: docs/journal.md, fifth session; not kept.
         return RagPipeline(retriever, decisions=Decisions(kind, vectorizer, answer_type=answer_type, kind_type=kind_type, **models))
 
     # 1b. Committees named in other words than their names ("the labour market committee").
@@ -494,7 +494,7 @@ def train(
     # The answer/refuse threshold follows from the costs rather than from a search: with
     # calibrated probabilities, answering costs (1 − p) and refusing FALSE_REFUSAL_COST · p.
     # A search over the out-of-fold curve was tried: the curve is flat from 0.2 to 0.55, and
-    # its maximum moved by up to 0.15 from one index build to the next (README).
+    # its maximum moved by up to 0.15 from one index build to the next (docs/journal.md).
     oof = _oof(table_model(c=answer_c), ax, ay, ag, SEED, weights)
     bank_rows = ag < EXTRA_GROUPS
     answer_threshold = (ANSWER_THRESHOLD, round(_refusal_utility(oof, ay, ag, ANSWER_THRESHOLD), 4))
@@ -632,7 +632,7 @@ def verdict_weights(groups: np.ndarray) -> np.ndarray:
     weigh as much together as the bank's own. They were written to show every way of saying
     "no", so they are harder and otherwise spread than the bank's: at full weight (three
     times the bank's rows) out-of-fold accuracy on the bank's rows fell 0.769 → 0.711, at
-    equal total weight it is 0.762 (20 seeds of 5 folds; README, twenty-third session)."""
+    equal total weight it is 0.762 (20 seeds of 5 folds; docs/journal.md, twenty-third session)."""
     extra = groups >= EXTRA_GROUPS
     n_extra, n_bank = int(extra.sum()), int((~extra).sum())
     if not n_extra or not n_bank:

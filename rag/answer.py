@@ -205,7 +205,7 @@ def people_named(
     An organisation is not led with: without a Swedish entity recogniser, a proper name inside
     a sentence is as often a place, a project or a genitive ("Stockholms stad") — of the train
     questions that want an organisation, the nearest proper name was the answer for about
-    half (README, twenty-eighth session)."""
+    half (docs/journal.md, twenty-eighth session)."""
     text = " ".join(sentences)
     asked = question.casefold()
     found = [(i, n) for i, n in person_names(text) if n.casefold() not in asked]
