@@ -48,19 +48,22 @@ def ingest(
     """Ingest files into the index: clean, structure, chunk, embed, store. Re-runs are no-ops."""
     if visibility not in ("public", "internal"):
         raise typer.BadParameter("visibility must be 'public' or 'internal'")
+    from radslag import library
+
     comps = _components()
     targets = paths or [comps.settings.corpus_dir]
     missing = [p for p in targets if not p.exists()]
     if missing:
         err.print(f"[red]No such file or folder:[/red] {', '.join(map(str, missing))}")
         raise typer.Exit(2)
-    if reset:
-        comps.store.reset()
-        comps.documents.reset()
-    with Progress(
+    with library.writing(comps.settings), Progress(
         TextColumn("[bold]Embedding chunks"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, disable=as_json or not err.is_terminal, transient=True,
     ) as bar:
+        # A running server's replicas write to the same index: one writer at a time.
+        if reset:
+            comps.store.reset()
+            comps.documents.reset()
         task = bar.add_task("embed", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -218,7 +221,10 @@ def serve(
         raise typer.Exit(2)
     comps = _components(settings)
     if ingest_if_empty:
-        report = comps.ingestor.ingest([settings.corpus_dir])
+        from radslag import library
+
+        with library.writing(settings):
+            report = comps.ingestor.ingest([settings.corpus_dir])
         err.print(f"index: {comps.store.count()} chunks ({report.as_dict()['indexed']} documents newly indexed)")
     if workers > 1:
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

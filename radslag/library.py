@@ -1,17 +1,21 @@
 """Adding, removing and re-labelling documents: one service for the admin API and the workspace's admin tab.
 
 Uploads are staged under ``data_dir/staging/<random>`` and moved to ``data_dir/uploads`` only
-once indexed, so a failed upload never replaces an earlier good file; one writer at a time
-per process (the index has a single writer).
+once indexed, so a failed upload never replaces an earlier good file. One writer at a time
+(:func:`writing`): across threads, and across the processes that share ``data_dir`` — the
+replicas of one deployment and a ``radslag ingest`` run beside them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -21,7 +25,26 @@ from radslag.components import Components
 from radslag.settings import Settings
 
 log = logging.getLogger(__name__)
-write_lock = threading.Lock()  # one index writer at a time in this process
+_thread_lock = threading.Lock()
+WRITER_LOCK = ".writer.lock"
+
+
+@contextmanager
+def writing(settings: Settings) -> Iterator[None]:
+    """Hold the index's one writer place. Replicas share ``data_dir`` (a shared volume), so a
+    thread lock alone let two replicas interleave an upload and a delete of one document, or
+    two versions of one file: each step is safe in Chroma, their interleaving is not (a
+    document left with another version's extra chunks). An exclusive ``flock`` on
+    ``data_dir/.writer.lock`` orders them; the snapshot's own lock (:mod:`rag.snapshot`)
+    only orders its publishing."""
+    with _thread_lock:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(settings.data_dir / WRITER_LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 Problem = Literal["unsupported", "empty", "too_large", "unreadable", "not_found"]
 
@@ -74,7 +97,7 @@ def add_document(
         path = staging / name
         if _copy(source, path, settings.api.max_upload_mb << 20) == 0:
             raise DocumentError("empty", f"{name}: empty file")
-        with write_lock:
+        with writing(settings):
             uploads_dir(settings).mkdir(parents=True, exist_ok=True)
             result = components.ingestor.ingest([path], visibility=visibility, progress=progress).files[0]
             if result.status == "skipped":
@@ -90,7 +113,7 @@ def add_document(
 
 def delete_document(settings: Settings, components: Components, doc_id: str) -> int:
     """Remove a document, its passages and its uploaded file; returns the passages deleted."""
-    with write_lock:
+    with writing(settings):
         record = components.documents.get(doc_id)
         if record is None:
             raise DocumentError("not_found", f"no document {doc_id!r}")
@@ -104,7 +127,7 @@ def delete_document(settings: Settings, components: Components, doc_id: str) -> 
 
 def set_visibility(components: Components, doc_id: str, visibility: str) -> int:
     """Returns the passages changed."""
-    with write_lock:
+    with writing(components.settings):
         n = components.ingestor.set_visibility(doc_id, visibility)
     if n < 0:
         raise DocumentError("not_found", f"no document {doc_id!r}")

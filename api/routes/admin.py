@@ -94,7 +94,7 @@ def set_visibility(body: VisibilityUpdate, components: ComponentsDep, doc_id: st
     responses=UNAVAILABLE,
 )
 def reindex(settings: SettingsDep, components: ComponentsDep) -> ReindexResult:
-    with library.write_lock:
+    with library.writing(settings):
         report = components.ingestor.ingest([settings.corpus_dir] if settings.corpus_dir.exists() else [])
         # Uploads keep the visibility they were given (internal when the index no longer knows them).
         for upload in expand_paths([uploads_dir(settings)] if uploads_dir(settings).exists() else []):
