@@ -33,8 +33,9 @@ WRITER_LOCK = ".writer.lock"
 def writing(settings: Settings) -> Iterator[None]:
     """Hold the index's one writer place. Replicas share ``data_dir`` (a shared volume), so a
     thread lock alone let two replicas interleave an upload and a delete of one document, or
-    two versions of one file: each step is safe in Chroma, their interleaving is not (a
-    document left with another version's extra chunks). An exclusive ``flock`` on
+    two versions of one file: each step is safe in Chroma, their interleaving is not (each
+    writer upserts its chunks, then deletes the document's chunks it did not write — the
+    other's). An exclusive ``flock`` on
     ``data_dir/.writer.lock`` orders them; the snapshot's own lock (:mod:`rag.snapshot`)
     only orders its publishing."""
     with _thread_lock:
