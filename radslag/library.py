@@ -35,9 +35,8 @@ def writing(settings: Settings) -> Iterator[None]:
     thread lock alone let two replicas interleave an upload and a delete of one document, or
     two versions of one file: each step is safe in Chroma, their interleaving is not (each
     writer upserts its chunks, then deletes the document's chunks it did not write — the
-    other's). An exclusive ``flock`` on
-    ``data_dir/.writer.lock`` orders them; the snapshot's own lock (:mod:`rag.snapshot`)
-    only orders its publishing."""
+    other's). An exclusive ``flock`` on ``data_dir/.writer.lock`` orders them; the
+    snapshot's own lock (:mod:`rag.snapshot`) only orders its publishing."""
     with _thread_lock:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with open(settings.data_dir / WRITER_LOCK, "a") as lock:
