@@ -58,9 +58,14 @@ def is_all(group: str) -> bool:
     return group in ("", *(tx["all"] for tx in TEXTS.values()))
 
 
-def open_choices(report: OverviewReport, lang: str) -> list[tuple[str, str]]:
+def stance_choices(lang: str) -> list[tuple[str, str]]:
+    """The stance filter's choices: each stance's name in ``lang``, its code as the value."""
+    return [(STANCE_LABELS[lang][s], s) for s in STANCES]
+
+
+def open_choices(report: OverviewReport | None, lang: str) -> list[tuple[str, str]]:
     """The committees whose deciding passage can be opened, labelled with their stance."""
-    return [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation]
+    return [(f"{r.committee} — {STANCE_LABELS[lang][r.stance]}", r.committee) for r in report.rows if r.citation] if report else []
 
 
 def group_choices(report: OverviewReport | None, lang: str) -> list[str]:
@@ -136,13 +141,13 @@ class OverviewHandlers:
         rep = OverviewReport(**report) if report else None
         group = tx["all"] if is_all(group) else group
         groups = group_choices(rep, lang)
-        rows = open_choices(rep, lang) if rep else []
+        rows = open_choices(rep, lang)
         export = markdown(rep, lang) if rep else ""
         xlsx = gr.update(value=self.xlsx_file(rep, lang), label=tx["xlsx"]) if rep else gr.update(label=tx["xlsx"])
         return (
             gr.update(label=tx["tab"]), gr.update(label=tx["query"], placeholder=tx["placeholder"]),
             gr.update(label=tx["measures"]), gr.update(value=tx["run"]),
-            gr.update(choices=[(STANCE_LABELS[lang][s], s) for s in STANCES], label=tx["stances"]),
+            gr.update(choices=stance_choices(lang), label=tx["stances"]),
             gr.update(choices=groups, value=group, label=tx["group"]), table_html(rep, stances, group, lang),
             gr.update(choices=rows, value=opened, label=tx["open"]), self.open_row(opened, report, lang),
             gr.update(value=export, label=tx["export"]), xlsx,
@@ -170,7 +175,7 @@ def build_overview_tab(components: Components, lang: gr.State) -> gr.Tab:
         with gr.Row():
             run = gr.Button(tx["run"], variant="primary", elem_id="rs-ov-run", scale=0)
             stances = gr.CheckboxGroup(
-                [(STANCE_LABELS["sv"][s], s) for s in STANCES], label=tx["stances"], elem_id="rs-ov-stances", scale=3
+                stance_choices("sv"), label=tx["stances"], elem_id="rs-ov-stances", scale=3
             )
             group = gr.Dropdown([tx["all"]], value=tx["all"], label=tx["group"], elem_id="rs-ov-group", scale=1)
         table = gr.HTML(table_html(None, [], "", "sv"), elem_id="rs-ov-table")
