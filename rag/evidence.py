@@ -125,13 +125,31 @@ class QueryTerms:
         return max(absent, default=0.0) / top, sum(absent) / (sum(self.weights.values()) or 1.0)
 
 
-def _cognates(index: BM25Index, token: str) -> list[str]:
-    """Corpus terms sharing a long prefix with an English word ("facilitators" → "facilitator")."""
+def _cognates(index: BM25Index, token: str, spelling: bool = False) -> list[str]:
+    """Corpus terms sharing a long prefix with an English word ("facilitators" → "facilitator"),
+    or with its Swedish spelling ("coordinated" → "koordinated" → "koordineras")."""
     if len(token) < 7:
         return []
-    prefix = token[:6]
-    # Cognates differ in their endings, not in length: "socially" ~ "social", not "socialbidrag".
-    return [t for t in index.sorted_terms_with_prefix(prefix) if abs(len(t) - len(token)) <= 3][:5]
+    for form in dict.fromkeys((token, swedish_spelling(token) if spelling else token)):
+        prefix = form[:6]
+        # Cognates differ in their endings, not in length: "socially" ~ "social", not "socialbidrag".
+        found = [t for t in index.sorted_terms_with_prefix(prefix) if abs(len(t) - len(form)) <= 3][:5]
+        if found:
+            return found
+    return []
+
+
+_SPELLING = [(re.compile(a), b) for a, b in (
+    (r"ph", "f"), (r"th", "t"), (r"qu", "kv"), (r"ck", "k"), (r"c(?=[aoulrtk])", "k"),
+)]
+
+
+def swedish_spelling(word: str) -> str:
+    """An English loanword as Swedish spells it: a hard c is k, ph is f, th is t, qu is kv
+    ("coordinated" → "koordinated", "quality" → "kvality", "project" → "projekt")."""
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word
 
 
 # Words that frame a question rather than describe its answer ("which committees *mention*
@@ -205,11 +223,12 @@ def shorter_stems(index: BM25Index, term: str) -> list[str]:
     return [term[:n] for n in range(max(6, len(term) - 3), len(term)) if term[:n] in index.term_index]
 
 
-def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryTerms:
+def query_terms(index: BM25Index, question: str, language: str = "sv", spelling: bool = False) -> QueryTerms:
     """The question's terms with IDF weights.
 
-    English words are mapped to Swedish cognates, long words also match the corpus's spelling
-    variants; either way a question word counts once. A Swedish question word that never
+    English words are mapped to Swedish cognates (with ``spelling``, also a word written as
+    Swedish spells it: "coordinated" → "koordin…"), long words also match the corpus's
+    spelling variants; either way a question word counts once. A Swedish question word that never
     occurs in the corpus is counted as *missing* weight (the documents cannot be about it).
     """
     weights: dict[str, float] = {}
@@ -231,7 +250,7 @@ def query_terms(index: BM25Index, question: str, language: str = "sv") -> QueryT
             return  # short English words meet Swedish false friends ("part", "work", "barn")
         terms = [t for t in index.analyse([tok]) if t in index.term_index]
         if not terms and language == "en":
-            cognates = _cognates(index, tok)
+            cognates = _cognates(index, tok, spelling)
             if cognates:
                 weights[cognates[0]] = max(float(index.idf[index.term_index[c]]) for c in cognates)
                 variants[cognates[0]] = frozenset(cognates)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.evidence import query_terms, split_sentences, window_scores, without_frame
+from rag.evidence import query_terms, split_sentences, swedish_spelling, window_scores, without_frame
 from rag.lexical import BM25Index, raw_tokens, stem
 
 TEXTS = [
@@ -46,6 +46,21 @@ def test_misspellings_and_english_cognates_join_their_term() -> None:
     assert "faciliator" in sv.forms(stem("facilitatorer"))
     en = query_terms(index, "Which want facilitators coordinated?", "en")
     assert any("facilitator" in forms for forms in en.variants.values())
+
+
+def test_english_loanwords_in_swedish_spelling_find_their_cognate_only_when_asked() -> None:
+    assert [swedish_spelling(w) for w in ("coordinated", "quality", "project", "physical", "culture")] == [
+        "koordinated", "kvality", "projekt", "fysikal", "kulture",
+    ]
+    assert swedish_spelling("central") == "central"  # a soft c stays, as Swedish writes it
+    index = BM25Index(["0", "1"], ["Kulturnämnden vill att arbetet koordineras centralt.", "Nämnden fördelar bidrag."])
+    spelt = query_terms(index, "Which want the work coordinated centrally?", "en", spelling=True)
+    assert any(stem("koordineras") in forms for forms in spelt.variants.values())
+    # As written, "coordinated" shares no six letters with the Swedish word.
+    plain = query_terms(index, "Which want the work coordinated centrally?", "en")
+    assert not any(stem("koordineras") in forms for forms in plain.variants.values())
+    # A Swedish question is never respelt.
+    assert query_terms(index, "Vilka vill koordinera?", "sv", spelling=True).weights == query_terms(index, "Vilka vill koordinera?", "sv").weights
 
 
 def test_window_scores_reward_neighbouring_context() -> None:
