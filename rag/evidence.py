@@ -130,7 +130,8 @@ def _cognates(index: BM25Index, token: str, spelling: bool = False) -> list[str]
     or with its Swedish spelling ("coordinated" → "koordinated" → "koordineras")."""
     if len(token) < 7:
         return []
-    for form in dict.fromkeys((token, swedish_spelling(token) if spelling else token)):
+    forms = (token, swedish_spelling(token)) if spelling else (token,)
+    for form in dict.fromkeys(forms):  # the respelt form only when it differs
         prefix = form[:6]
         # Cognates differ in their endings, not in length: "socially" ~ "social", not "socialbidrag".
         found = [t for t in index.sorted_terms_with_prefix(prefix) if abs(len(t) - len(form)) <= 3][:5]
