@@ -49,12 +49,12 @@ def ingest_throughput(ingestor: Ingestor, corpus_dir: Path, sample: int = ENCODE
             "share_of_ceiling": round((chunks / seconds) / (len(texts) / encode_s), 3)}
 
 
-def bench_pipeline(store: ChunkStore, docs: DocumentRegistry, embedder: Any, folder: Path) -> Any:
+def bench_pipeline(store: ChunkStore, docs: DocumentRegistry, embedder: Any, folder: Path, words: Any = None) -> Any:
     """The answer engine over the bench's own store (decisions loaded once for all figures)."""
     from rag.hybrid import HybridRetriever
     from rag.pipeline import RagPipeline
 
-    return RagPipeline(HybridRetriever(store, embedder, snapshot_store(store, docs, folder)))
+    return RagPipeline(HybridRetriever(store, embedder, snapshot_store(store, docs, folder), words=words))
 
 
 def overview_latency(pipeline: Any, rounds: int = 2) -> dict[str, Any]:
@@ -99,7 +99,8 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    embedder = Components(settings).embedder
+    components = Components(settings)
+    embedder, words = components.embedder, components.words
     questions = [i.question for i in load_gold(GOLD)]
     factors = (1, 10) if quick else (1, 10, 100)
     # The load average says whether other work shared the cores while we measured.
@@ -108,16 +109,16 @@ def run_bench(settings: Any, out: Path, quick: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="radslag-bench-") as tmp:
         client = make_client(None, Path(tmp) / "ingest")
         store, docs = ChunkStore(client, "bench"), DocumentRegistry(client, "bench")
-        ingestor = Ingestor(store, docs, embedder, settings.embedding.batch_size)
+        ingestor = Ingestor(store, docs, embedder, settings.embedding.batch_size, words=words)
         result["ingest"] = ingest_throughput(ingestor, settings.corpus_dir)
         result["rss_mb"]["after_ingest"] = peak_rss_mb()
-        pipeline = bench_pipeline(store, docs, embedder, Path(tmp) / "index")
+        pipeline = bench_pipeline(store, docs, embedder, Path(tmp) / "index", words)
         result["overview"] = overview_latency(pipeline)
         result["first_part"] = first_part_latency(pipeline, questions)
         corpus = Corpus.read(store)
         result["scale"] = []
         for factor in factors:
-            point = scale_point(corpus, factor, embedder, questions, Path(tmp) / f"scale-{factor}")
+            point = scale_point(corpus, factor, embedder, questions, Path(tmp) / f"scale-{factor}", words)
             result["scale"].append(point)
             result["rss_mb"][f"after_scale_{factor}x"] = peak_rss_mb()
     result["rss_mb"]["peak"] = peak_rss_mb()

@@ -21,6 +21,7 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.pipeline import DocumentRegistry
 from ingest.store import ChunkStore, make_client
+from ingest.token_states import WordEncoder
 from rag.hybrid import HybridRetriever
 from rag.pipeline import RagPipeline
 from rag.snapshot import SnapshotStore
@@ -111,9 +112,10 @@ def query_latency(pipeline: RagPipeline, questions: Sequence[str], warmup: int =
     return {name: {"n": len(ans), **stage_stats(ans)} for name, ans in groups.items()}
 
 
-def scale_point(corpus: Corpus, factor: int, embedder: Embedder, questions: Sequence[str], path: Path) -> dict[str, Any]:
+def scale_point(corpus: Corpus, factor: int, embedder: Embedder, questions: Sequence[str], path: Path,
+                words: WordEncoder | None = None) -> dict[str, Any]:
     store, docs, build_s = build_index(corpus, factor, path)
-    retriever = HybridRetriever(store, embedder, snapshot_store(store, docs, path / "index"))
+    retriever = HybridRetriever(store, embedder, snapshot_store(store, docs, path / "index"), words=words)
     t0 = time.perf_counter()
     retriever.snapshot()  # the first build of the snapshot (BM25, vectors, columns), as at ingest
     snapshot_s = time.perf_counter() - t0

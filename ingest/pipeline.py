@@ -23,11 +23,16 @@ from ingest.clean import clean_text
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.sentences import FIELD as SENTENCE_FIELD
-from ingest.sentences import sentence_fields
+from ingest.sentences import WORDS_FIELD, sentence_fields, word_fields
 from ingest.store import ChunkStore
 from ingest.structure import detect_structure
+from ingest.token_states import WordEncoder
 
 log = logging.getLogger(__name__)
+
+#: What a document's chunks carry: 1 sentence vectors, 2 also word vectors. A document
+#: indexed in a lower format than the ingestor writes is indexed again, unchanged or not.
+INDEX_FORMAT = 2
 
 Progress = Callable[[int, int], None]
 
@@ -104,10 +109,13 @@ class Ingestor:
         embedder: Embedder,
         batch_size: int = 16,
         on_change: Callable[[], None] | None = None,
+        words: WordEncoder | None = None,
     ) -> None:
         self.store = store
         self.docs = docs
         self.embedder = embedder
+        self.words = words
+        self.format = INDEX_FORMAT if words is not None else 1
         self.batch_size = batch_size
         # Called after every change to the index (the retrieval snapshot is rebuilt from it).
         self.on_change = on_change or (lambda: None)
@@ -142,7 +150,7 @@ class Ingestor:
     def current_record(self, doc_id: str, file_hash: str) -> dict[str, Any] | None:
         """The document's record if it is fully indexed from this very file, else None."""
         record = self.docs.get(doc_id)
-        if record is None or record.get("file_hash") != file_hash:
+        if record is None or record.get("file_hash") != file_hash or record.get("index_format", 1) < self.format:
             return None
         return record if len(self.store.ids_for_doc(doc_id)) == int(record.get("n_chunks", -1)) else None
 
@@ -217,6 +225,9 @@ class Ingestor:
                 {**c.metadata(), "file_hash": parsed.file_hash, "visibility": visibility, SENTENCE_FIELD: sv}
                 for c, sv in zip(batch, sentences, strict=True)
             ]
+            if self.words is not None:
+                for meta, wv in zip(metas, word_fields(self.words, [c.text for c in batch], [c.section_path for c in batch]), strict=True):
+                    meta[WORDS_FIELD] = wv
             self.store.upsert([c.id for c in batch], vectors, [c.text for c in batch], metas)
             step(len(batch))
         keep = {c.id for c in chunks}
@@ -233,6 +244,7 @@ class Ingestor:
                 "n_chunks": len(chunks),
                 "pages": parsed.pages,
                 "visibility": visibility,
+                "index_format": self.format,
             },
         )
 

@@ -16,6 +16,7 @@ from langchain_core.runnables import Runnable
 from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
 from ingest.pipeline import DocumentRegistry, Ingestor
 from ingest.store import ChunkStore, make_client
+from ingest.token_states import WordEncoder, load_word_encoder
 from radslag.conversations import ConversationStore
 from radslag.db import Database
 from radslag.feedback import FeedbackStore
@@ -61,6 +62,18 @@ class Components:
         return load_e5_embedder(self.settings.embedding.threads or None)
 
     @cached_property
+    def words(self) -> WordEncoder | None:
+        """Word vectors for the rerank's alignment; without a C compiler to build the token
+        extension, answering and ingest go on without them (logged)."""
+        if not self.settings.embedding.word_vectors:
+            return None
+        try:
+            return load_word_encoder()
+        except (RuntimeError, OSError) as exc:
+            log.warning("word vectors unavailable, the rerank runs without alignment: %s", exc)
+            return None
+
+    @cached_property
     def client(self):  # type: ignore[no-untyped-def]
         offline_environment()
         return make_client(self.settings.chroma.url, self.settings.chroma_path)
@@ -76,7 +89,7 @@ class Components:
     @cached_property
     def ingestor(self) -> Ingestor:
         # Whoever changes the index publishes the new snapshot: built at ingest, not at start.
-        return Ingestor(self.store, self.documents, self.embedder, self.settings.embedding.batch_size, on_change=self.publish)
+        return Ingestor(self.store, self.documents, self.embedder, self.settings.embedding.batch_size, on_change=self.publish, words=self.words)
 
     def publish(self) -> None:
         self.retriever.refresh()
@@ -97,6 +110,7 @@ class Components:
             rrf_k=r.rrf_k,
             dense_weight=r.dense_weight,
             lexical_weight=r.lexical_weight,
+            words=self.words,
         )
 
     @cached_property

@@ -30,6 +30,9 @@ class ChromaSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     batch_size: int = 16
     threads: int = 0  # 0: let the engine decide
+    # Word vectors (ingest/token_states.py) for the rerank's word alignment; off: neither
+    # ingest nor answering computes them (the rerank falls back to similarity and coverage).
+    word_vectors: bool = True
 
 
 class RetrievalSettings(BaseModel):

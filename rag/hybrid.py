@@ -14,18 +14,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import lru_cache
 
 import numpy as np
 
 from ingest.embed import Embedder
 from ingest.sentences import FIELD as SENTENCE_FIELD
+from ingest.sentences import WORDS_FIELD
 from ingest.store import ChunkStore
+from ingest.token_states import WordEncoder
+from rag.lexical import STOPWORDS
 from rag.snapshot import Snapshot, SnapshotStore, lexical_text
 from rag.types import Filters, Passage
 
 __all__ = ["HybridRetriever", "Snapshot", "lexical_text"]
 
 log = logging.getLogger(__name__)
+
+_VECTOR_FIELDS = (SENTENCE_FIELD, WORDS_FIELD)  # stored with a chunk, read from the snapshot
 
 
 class HybridRetriever:
@@ -40,9 +46,13 @@ class HybridRetriever:
         dense_weight: float = 1.0,
         lexical_weight: float = 0.5,
         refresh_s: float = 2.0,
+        words: WordEncoder | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.words = words
+        # A question's word vectors are asked for by each retrieval of it (scoped, then not).
+        self._query_words = lru_cache(maxsize=256)(self._encode_query_words)
         self.snapshots = snapshots
         self.dense_k, self.lexical_k, self.rrf_k = dense_k, lexical_k, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
@@ -115,6 +125,16 @@ class HybridRetriever:
         """The query's normalised e5 vector (numpy; not LangChain's ``Embeddings.embed_query``)."""
         return self.embedder.embed_query_vector(query)
 
+    def query_words(self, text: str) -> np.ndarray:
+        """The content words of ``text`` as word vectors (``ingest.token_states``; stop words
+        left out); none when no word encoder is configured."""
+        return self._query_words(text)
+
+    def _encode_query_words(self, text: str) -> np.ndarray:
+        if self.words is None:
+            return np.zeros((0, 0), np.float32)
+        return self.words.words(text, is_query=True, skip=STOPWORDS)
+
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None) -> list[Passage]:
         snap = self.snapshot()
         mask = snap.mask(filters)
@@ -128,7 +148,7 @@ class HybridRetriever:
         # Only chunks of the snapshot: a chunk whose upload never registered (its writer died)
         # is in Chroma but in no lexical index. Sentence vectors are read from the snapshot.
         known = snap.row
-        return [Passage(h.id, h.text, {k: v for k, v in h.metadata.items() if k != SENTENCE_FIELD}, s, dense=s) for h, s in hits if h.id in known]
+        return [Passage(h.id, h.text, {k: v for k, v in h.metadata.items() if k not in _VECTOR_FIELDS}, s, dense=s) for h, s in hits if h.id in known]
 
     @staticmethod
     def _dense_within(snap: Snapshot, qvec: np.ndarray, k: int, mask: np.ndarray) -> list[Passage]:

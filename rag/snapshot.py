@@ -39,14 +39,16 @@ from typing import Any
 import numpy as np
 
 from ingest.sentences import FIELD as SENTENCE_FIELD
+from ingest.sentences import WORDS_FIELD, decode_words
 from ingest.sentences import decode as decode_sentences
+from ingest.token_states import WORD_DIM, alignment
 from rag.features import measures
 from rag.lexical import BM25Index, bm25_engine, word_ids
 from rag.types import Filters, Passage
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: word vectors
 K1, B = 1.5, 0.75
 _NONE = -1  # the code of a missing label
 
@@ -57,8 +59,9 @@ def lexical_text(text: str, meta: Mapping[str, Any]) -> str:
 
 
 def doc_signature(meta: Mapping[str, Any]) -> str:
-    """What identifies a document's indexed state: its content, visibility and chunk count."""
-    return f"{meta.get('file_hash')}:{meta.get('visibility')}:{meta.get('n_chunks')}"
+    """What identifies a document's indexed state: its content, visibility, chunk count and
+    what its chunks carry (a re-index that adds fields changes nothing else)."""
+    return f"{meta.get('file_hash')}:{meta.get('visibility')}:{meta.get('n_chunks')}:{meta.get('index_format', 1)}"
 
 
 def fingerprint_of(signatures: Mapping[str, str]) -> str:
@@ -313,6 +316,7 @@ class Snapshot:
     row: dict[str, int]
     cols: Columns  # filter and committee codes per row
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)  # chunk id → one row per sentence
+    word_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)  # chunk id → one row per word
     version: str = ""
     documents: dict[str, str] = field(default_factory=dict)  # doc_id → registry signature
     memo: dict[Any, Any] = field(default_factory=dict, repr=False)  # views derived from this snapshot, by key
@@ -357,6 +361,12 @@ class Snapshot:
             dense = dense if dense is not None else float(p.dense or 0.0)
             return np.full(n, dense)
         return np.asarray(vectors) @ qvec
+
+    def alignment(self, chunk_id: str, qwords: np.ndarray) -> float:
+        """How much of the question (its word vectors) the chunk's words speak to; 0 for a
+        chunk indexed without word vectors."""
+        words = self.word_vectors.get(chunk_id)
+        return 0.0 if words is None else alignment(qwords, words)
 
     def committee_rows(self, group_hint: str | None = None, mask: np.ndarray | None = None, *, replies: bool = True) -> dict[str, np.ndarray]:
         """Rows per committee (ascending), committees in order of their first row: replies
@@ -407,6 +417,7 @@ class _Rows:
     metas: Ragged
     vectors: np.ndarray
     sentences: Ragged
+    wordvecs: Ragged
     tokens: Ragged  # raw word ids per row
     words: dict[str, int]  # raw word → id
     columns: Columns
@@ -418,11 +429,11 @@ class _Rows:
             columns = Columns.concat(columns, p.columns)
         return _Rows([i for p in parts for i in p.ids], Ragged.concat([p.texts for p in parts]), Ragged.concat([p.metas for p in parts]),
                      np.concatenate([np.asarray(p.vectors) for p in parts]), Ragged.concat([p.sentences for p in parts]),
-                     Ragged.concat([p.tokens for p in parts]), words, columns)
+                     Ragged.concat([p.wordvecs for p in parts]), Ragged.concat([p.tokens for p in parts]), words, columns)
 
     def take(self, order: np.ndarray) -> _Rows:
         return _Rows([self.ids[i] for i in order], self.texts.take(order), self.metas.take(order), self.vectors[order],
-                     self.sentences.take(order), self.tokens.take(order), self.words, self.columns.take(order))
+                     self.sentences.take(order), self.wordvecs.take(order), self.tokens.take(order), self.words, self.columns.take(order))
 
 
 class SnapshotStore:
@@ -455,7 +466,8 @@ class SnapshotStore:
         return Snapshot(
             info["fingerprint"], ids, Blobs(RowFile(folder, "texts")), Metas(RowFile(folder, "metas")),
             np.load(folder / "vectors.npy", mmap_mode="r"), BM25Index.load(folder, ids), row, Columns.load(folder),
-            SentenceVectors(RowFile(folder, "sentences"), row), version, info["documents"],
+            SentenceVectors(RowFile(folder, "sentences"), row), SentenceVectors(RowFile(folder, "wordvecs"), row),
+            version, info["documents"],
         )
 
     def load_current(self) -> Snapshot | None:
@@ -502,7 +514,7 @@ class SnapshotStore:
         folder = self.folder / snap.version
         words = {w: i for i, w in enumerate(snap.lexical.words)}
         return _Rows(snap.ids, Ragged.load(folder, "texts"), Ragged.load(folder, "metas"), snap.vectors,
-                     Ragged.load(folder, "sentences"), Ragged.load(folder, "tokens"), words, snap.cols)
+                     Ragged.load(folder, "sentences"), Ragged.load(folder, "wordvecs"), Ragged.load(folder, "tokens"), words, snap.cols)
 
     def _fetch(self, doc_ids: list[str], words: dict[str, int], whole: bool, registered: set[str]) -> _Rows:
         """The chunks of ``doc_ids`` from Chroma, tokenised against the word list (grown by
@@ -517,16 +529,25 @@ class SnapshotStore:
             metas = [dict(got["metadatas"][i] or {}) for i in keep]
             vecs = np.asarray(got["embeddings"], dtype=np.float32)[keep] if keep else np.zeros((0, self.dim), np.float32)
             sentences = [decode_sentences(m.pop(SENTENCE_FIELD), self.dim) if m.get(SENTENCE_FIELD) else np.zeros((0, self.dim), np.float32) for m in metas]
+            wordvecs = [self._words_of(m) for m in metas]
             flat, offsets = word_ids([lexical_text(t, m) for t, m in zip(texts, metas, strict=True)], words)
             parts.append(_Rows(ids, Ragged.of_bytes([t.encode("utf-8") for t in texts]),
                                Ragged.of_bytes([json.dumps(m, ensure_ascii=False).encode("utf-8") for m in metas]),
-                               vecs.reshape(-1, self.dim), Ragged.of_rows(sentences, np.float32, self.dim), Ragged(flat, offsets),
+                               vecs.reshape(-1, self.dim), Ragged.of_rows(sentences, np.float32, self.dim),
+                               Ragged.of_rows(wordvecs, np.float16, WORD_DIM), Ragged(flat, offsets),
                                words, Columns.of(metas, texts)))
         if not parts:
             parts.append(_Rows([], Ragged.of_bytes([]), Ragged.of_bytes([]), np.zeros((0, self.dim), np.float32),
-                               Ragged.of_rows([], np.float32, self.dim), Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
+                               Ragged.of_rows([], np.float32, self.dim), Ragged.of_rows([], np.float16, WORD_DIM), Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
                                words, Columns.of([], [])))
         return _Rows.concat(parts, words)
+
+    @staticmethod
+    def _words_of(meta: dict[str, Any]) -> np.ndarray:
+        """A chunk's word vectors (none for a chunk indexed before them, or in another width)."""
+        field_ = meta.pop(WORDS_FIELD, None)
+        words = decode_words(field_) if field_ else None
+        return words if words is not None and words.shape[1] == WORD_DIM else np.zeros((0, WORD_DIM), np.float16)
 
     def _pages(self, doc_ids: list[str], whole: bool, size: int = 2000) -> Iterator[dict[str, Any]]:
         include = ["documents", "metadatas", "embeddings"]
@@ -566,7 +587,7 @@ class SnapshotStore:
         by_id = list(rows.words)
         words = [by_id[i] for i in live]
         tokens = Ragged(renumber[np.asarray(rows.tokens.flat, dtype=np.int64)], rows.tokens.offsets)
-        for name, ragged in (("texts", rows.texts), ("metas", rows.metas), ("sentences", rows.sentences), ("tokens", tokens)):
+        for name, ragged in (("texts", rows.texts), ("metas", rows.metas), ("sentences", rows.sentences), ("wordvecs", rows.wordvecs), ("tokens", tokens)):
             ragged.save(tmp, name)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(rows.vectors, dtype=np.float32))
         rows.columns.save(tmp)

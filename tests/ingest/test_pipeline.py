@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from radslag.components import Components
-from tests.ingest.conftest import copy_docs
+from tests.ingest.conftest import components_for, copy_docs
 
 
 def _texts(comps: Components, doc_id: str) -> list[str]:
@@ -122,3 +122,42 @@ def test_same_document_id_twice_is_skipped(fresh_components: Callable[..., Compo
     assert status[txt.name].status == "skipped" and "same document id" in (status[txt.name].reason or "")
     again = comps.ingestor.ingest([docs])
     assert again.chunks_added == 0
+
+
+def test_chunks_carry_their_words_vectors(components: Components) -> None:
+    from ingest.sentences import WORDS_FIELD, chunk_sentences, decode_words
+    from ingest.token_states import WORD_DIM
+
+    words = components.words
+    assert words is not None
+    for chunk in list(components.store.iter_chunks())[:20]:
+        stored = decode_words(chunk.metadata[WORDS_FIELD])
+        expected = sum(len(words.words(s, False)) for s in chunk_sentences(chunk.text, chunk.metadata.get("section_path", "")))
+        assert stored.shape == (expected, WORD_DIM)
+    snap = components.retriever.snapshot()
+    assert len(snap.word_vectors) == len(snap.ids)  # every chunk has some words
+    # Answering reads them from the snapshot; a retrieved passage does not carry them.
+    qvec = components.retriever.embed_query("facilitatorer")
+    assert all(WORDS_FIELD not in p.meta for p in components.retriever.dense(qvec, 5, None))
+
+
+def test_a_document_indexed_without_word_vectors_is_indexed_again(
+    fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path
+) -> None:
+    (path,) = copy_docs(corpus_dir, tmp_path / "docs", "002_")
+    old = fresh_components(embedding={"word_vectors": False})
+    assert old.words is None
+    assert old.ingestor.ingest([path]).files[0].status == "indexed"
+    assert len(old.retriever.snapshot().word_vectors) == 0
+    assert old.documents.get(path.stem)["index_format"] == 1  # type: ignore[index]
+
+    # The same data dir with word vectors on: the unchanged file is indexed again, and the
+    # published snapshot follows (the registry signature includes what chunks carry).
+    new = components_for(old.settings.data_dir, old.embedder)
+    report = new.ingestor.ingest([path])
+    assert report.files[0].status == "indexed"
+    snap = new.retriever.snapshot()
+    assert len(snap.word_vectors) == len(snap.ids) > 0
+    assert new.ingestor.ingest([path]).files[0].status == "unchanged"
+    # An ingestor without word vectors does not undo them.
+    assert old.ingestor.ingest([path]).files[0].status == "unchanged"

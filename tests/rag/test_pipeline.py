@@ -239,3 +239,33 @@ def test_an_english_question_naming_a_swedish_committee_is_answered_in_english(p
         ChatTurn("user", "What does Norrmalm say about facilitators?"), ChatTurn("assistant", answer.answer),
     ])
     assert follow.language == "en"
+
+
+def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """An English question's words find their Swedish translations through the word vectors:
+    the chunks about facilitators are among the best aligned of the whole index, and the
+    alignment is part of each reranked passage's score."""
+    from rag.evidence import without_frame
+
+    question = "Which committees want facilitators to be coordinated centrally?"
+    retriever = pipeline.retriever
+    snap = retriever.snapshot()
+    qwords = retriever.query_words(without_frame(question, entities=False))
+    assert len(qwords) >= 3
+    aligned = sorted(snap.ids, key=lambda i: -snap.alignment(i, qwords))
+    about = [i for i in aligned[:5] if "facilitator" in snap.texts[snap.row[i]].lower()]
+    assert len(about) >= 2
+
+    qplan, qvec = pipeline.understand(question)
+    fused = retriever.retrieve(qplan.text, qvec, pipeline.policy.pool)
+    weight = pipeline.policy.alignment_weight
+    assert weight > 0
+    with_alignment = [(p.id, p.score) for p in pipeline._rerank(qplan, qvec, fused)]
+    pipeline.policy.alignment_weight = 0.0
+    try:
+        without = {p.id: p.score for p in pipeline._rerank(qplan, qvec, fused)}
+    finally:
+        pipeline.policy.alignment_weight = weight
+    qwords = retriever.query_words(without_frame(qplan.text, entities=False))
+    for chunk_id, score in with_alignment:
+        assert score == pytest.approx(without[chunk_id] + weight * snap.alignment(chunk_id, qwords))

