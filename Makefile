@@ -49,6 +49,9 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian chromium for the browser tests"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v gcc >/dev/null 2>&1 || { \
+	  echo "installing Debian gcc for the e5 token-state extension (ingest/e5_tokens.c)"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "installing Debian redis-server for the replica tests (shared limits)"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
