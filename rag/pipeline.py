@@ -378,9 +378,9 @@ class RagPipeline:
     # -- retrieval ----------------------------------------------------------------------------
     def _retrieve(self, qplan: QueryPlan, qvec: np.ndarray, filters: Filters | None, timings: dict[str, float]) -> list[Passage]:
         fused = self.retriever.retrieve(qplan.text, qvec, self.policy.pool, filters, timings)
-        return self._rerank(qplan, qvec, fused)[: self.policy.top_k]
+        return self.rerank(qplan, qvec, fused)[: self.policy.top_k]
 
-    def _rerank(self, qplan: QueryPlan, qvec: np.ndarray, passages: list[Passage]) -> list[Passage]:
+    def rerank(self, qplan: QueryPlan, qvec: np.ndarray, passages: list[Passage]) -> list[Passage]:
         """Order by dense similarity plus IDF-weighted coverage of the question's terms plus
         the passage's word alignment to the question's content (framing words left out)."""
         snap = self.retriever.snapshot()

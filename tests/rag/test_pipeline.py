@@ -260,10 +260,10 @@ def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type
     fused = retriever.retrieve(qplan.text, qvec, pipeline.policy.pool)
     weight = pipeline.policy.alignment_weight
     assert weight > 0
-    with_alignment = [(p.id, p.score) for p in pipeline._rerank(qplan, qvec, fused)]
+    with_alignment = [(p.id, p.score) for p in pipeline.rerank(qplan, qvec, fused)]
     pipeline.policy.alignment_weight = 0.0
     try:
-        without = {p.id: p.score for p in pipeline._rerank(qplan, qvec, fused)}
+        without = {p.id: p.score for p in pipeline.rerank(qplan, qvec, fused)}
     finally:
         pipeline.policy.alignment_weight = weight
     qwords = retriever.query_words(without_frame(qplan.text, entities=False))
