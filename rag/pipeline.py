@@ -85,7 +85,8 @@ class AnswerPolicy:
     # rerank, beside the coverage weights. English questions had only the pooled passage
     # similarity here (their words seldom occur in the Swedish text); the alignment finds
     # their words' translations. Chosen on the train split out of fold: 0.25 and 0.5 agree,
-    # 1.0 is worse (recall@5 +0.017, R@1 +0.032 at 0.25; docs/journal.md, 33rd session).
+    # 1.0 is worse; retrained at 0.25, R@1 +0.039, recall@5 +0.016, must-mention +0.018
+    # (docs/journal.md, 33rd and 34th sessions).
     alignment_weight: float = 0.25
     direct: DirectPolicy = field(default_factory=DirectPolicy)
 
@@ -391,7 +392,8 @@ class RagPipeline:
             p.dense = dense if dense is not None else (p.dense or 0.0)
             p.lexical = coverage(snap.lexical, terms, lexical_text_of(p))
             # English words seldom occur in the Swedish text, so for English questions the
-            # lexical coverage is mostly noise from names and cognates: rank by dense alone.
+            # lexical coverage is mostly noise from names and cognates: the dense similarity
+            # and the word alignment rank them.
             p.score = p.dense + (0.05 if qplan.language == "en" else 0.25) * p.lexical
             p.score += self.policy.alignment_weight * snap.alignment(p.id, qwords)
         return sorted(passages, key=lambda p: -p.score)
