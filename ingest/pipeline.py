@@ -115,7 +115,6 @@ class Ingestor:
         self.docs = docs
         self.embedder = embedder
         self.words = words
-        self.format = INDEX_FORMAT if words is not None else 1
         self.batch_size = batch_size
         # Called after every change to the index (the retrieval snapshot is rebuilt from it).
         self.on_change = on_change or (lambda: None)
@@ -146,6 +145,11 @@ class Ingestor:
             path, did, file_hash or file_digest(path), cleaned.text, chunks, pages,
             structure.title, structure.committee or "",
         )
+
+    @property
+    def format(self) -> int:
+        """The index format this ingestor writes (word vectors only with a word encoder)."""
+        return INDEX_FORMAT if self.words is not None else 1
 
     def current_record(self, doc_id: str, file_hash: str) -> dict[str, Any] | None:
         """The document's record if it is fully indexed from this very file, else None."""

@@ -26,6 +26,7 @@ import subprocess
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
@@ -83,14 +84,13 @@ def _library() -> Path:
 
 def _groups(pieces: Sequence[str]) -> list[tuple[str, list[int]]]:
     """SentencePiece pieces joined into words ("▁" starts one), with their positions."""
-    groups: list[tuple[str, list[int]]] = []
-    for i, p in enumerate(pieces):
-        if p.startswith(_WORD_START) or not groups:
-            groups.append((p, [i]))
-        else:
-            groups[-1][1].append(i)
-            groups[-1] = (groups[-1][0] + p, groups[-1][1])
-    return groups
+    starts = [i for i, p in enumerate(pieces) if i == 0 or p.startswith(_WORD_START)]
+    return [("".join(pieces[a:b]), list(range(a, b))) for a, b in pairwise([*starts, len(pieces)])]
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
 
 
 class E5Tokens:
@@ -153,11 +153,8 @@ class E5Tokens:
         """The text's words (prompt, bos and eos left out) and its tokens' centred unit states."""
         pieces, states = self.states(text, is_query)
         pieces, states = pieces[1:-1], states[1:-1]  # bos, eos
-        unit = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-9) - self.mean
-        unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-9)
-        groups = _groups(pieces)
         # The first word is the prompt ("query:" / "passage:"), the same in every text.
-        return groups[1:], unit
+        return _groups(pieces)[1:], _unit(_unit(states) - self.mean)
 
     def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray:
         if not text.strip():
@@ -174,7 +171,7 @@ class E5Tokens:
             # Not a BLAS product: OpenBLAS threads a product this size and its threads, left
             # spinning, slow the next forward of the engine's OpenMP threads (2.5x on 2 cores).
             vectors = np.einsum("wh,dh->wd", vectors, self.basis)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        return _unit(vectors)
 
     def __del__(self) -> None:
         m = getattr(self, "_m", None)
@@ -208,11 +205,7 @@ def fit_basis(texts: Iterable[str], dim: int = WORD_DIM, out: Path = BASIS) -> P
     """
     encoder = E5Tokens(basis=None)
     texts = [t for t in texts if t.strip()]
-    states = []
-    for t in texts:
-        _, X = encoder.states(t, False)
-        X = X[1:-1]
-        states.append(X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-9))
+    states = [_unit(encoder.states(t, False)[1][1:-1]) for t in texts]  # bos and eos left out
     encoder.mean = np.concatenate(states).mean(axis=0).astype(np.float32)
     words = np.concatenate([encoder.words(t, False) for t in texts])
     _, _, vt = np.linalg.svd(words, full_matrices=False)

@@ -177,8 +177,9 @@ class Metas(Sequence[dict[str, Any]]):
         return json.loads(self.blobs[int(i)])
 
 
-class SentenceVectors(Mapping[str, np.ndarray]):
-    """chunk id → its sentences' e5 vectors (one row each), from a memory-mapped array."""
+class ChunkRows(Mapping[str, np.ndarray]):
+    """chunk id → its rows of a ragged array: its sentences' e5 vectors, or its words'
+    vectors; a chunk without rows is absent."""
 
     def __init__(self, ragged: Ragged | RowFile, row: Mapping[str, int]) -> None:
         self.ragged, self._row = ragged, row
@@ -466,7 +467,7 @@ class SnapshotStore:
         return Snapshot(
             info["fingerprint"], ids, Blobs(RowFile(folder, "texts")), Metas(RowFile(folder, "metas")),
             np.load(folder / "vectors.npy", mmap_mode="r"), BM25Index.load(folder, ids), row, Columns.load(folder),
-            SentenceVectors(RowFile(folder, "sentences"), row), SentenceVectors(RowFile(folder, "wordvecs"), row),
+            ChunkRows(RowFile(folder, "sentences"), row), ChunkRows(RowFile(folder, "wordvecs"), row),
             version, info["documents"],
         )
 
