@@ -23,7 +23,7 @@ from ingest.clean import clean_text
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.sentences import FIELD as SENTENCE_FIELD
-from ingest.sentences import WORDS_FIELD, sentence_fields, word_fields
+from ingest.sentences import WORDS_FIELD, vector_fields
 from ingest.store import ChunkStore
 from ingest.structure import detect_structure
 from ingest.token_states import WordEncoder
@@ -224,13 +224,13 @@ class Ingestor:
         for start in range(0, len(chunks), self.batch_size):
             batch = chunks[start : start + self.batch_size]
             vectors = self.embedder.embed_passages([c.embedding_text() for c in batch])
-            sentences = sentence_fields(self.embedder, [c.text for c in batch], [c.section_path for c in batch])
+            sentences, words = vector_fields(self.embedder, self.words, [c.text for c in batch], [c.section_path for c in batch])
             metas = [
                 {**c.metadata(), "file_hash": parsed.file_hash, "visibility": visibility, SENTENCE_FIELD: sv}
                 for c, sv in zip(batch, sentences, strict=True)
             ]
-            if self.words is not None:
-                for meta, wv in zip(metas, word_fields(self.words, [c.text for c in batch], [c.section_path for c in batch]), strict=True):
+            if words is not None:
+                for meta, wv in zip(metas, words, strict=True):
                     meta[WORDS_FIELD] = wv
             self.store.upsert([c.id for c in batch], vectors, [c.text for c in batch], metas)
             step(len(batch))

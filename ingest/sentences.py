@@ -8,7 +8,8 @@ The sentences are those :func:`rag.text.split_sentences` gives the answer engine
 
 Beside them, the chunk's word vectors (``ingest.token_states``: every word of its sentences,
 in order) in a second field, for the retrieval rerank's question-to-passage word alignment.
-They are computed sentence by sentence, as the alignment was measured; the field starts
+They are computed sentence by sentence (each sentence its own context), as the alignment
+was measured, in the same forward pass that gives the sentence's vector; the field starts
 with the vectors' width, so a reader needs no encoder to decode it.
 """
 
@@ -41,16 +42,41 @@ def decode(field: str, dim: int) -> np.ndarray:
     return raw.reshape(-1, dim).astype(np.float32)
 
 
-def sentence_fields(embedder: Embedder, texts: Sequence[str], section_paths: Sequence[str]) -> list[str]:
-    """One encoded matrix per chunk (rows = its sentences), from one embedding call."""
+def vector_fields(
+    embedder: Embedder, words: WordEncoder | None, texts: Sequence[str], section_paths: Sequence[str]
+) -> tuple[list[str], list[str] | None]:
+    """Each chunk's sentence-vector field and, with a word encoder, its word-vector field.
+
+    When the word encoder pools as the embedder does (the bundled e5 both), one forward pass
+    per sentence gives both: the pooled states are the sentence vector (cosine 0.9999+ with
+    the embedder's), so the embedder's own pass over the sentences is skipped; a sentence cut
+    at the model's window still gets the embedder's sliding-window vector.
+    """
     per_chunk = [chunk_sentences(t, s) for t, s in zip(texts, section_paths, strict=True)]
     flat = [s for sents in per_chunk for s in sents]
-    vectors = embedder.embed_passages(flat) if flat else np.zeros((0, embedder.dim), dtype=np.float32)
-    out, at = [], 0
+    word_rows: list[np.ndarray] | None = None
+    if words is not None and flat:
+        encoded = words.encode(flat, is_query=False)
+        word_rows = [e.word_vectors for e in encoded]
+        if words.pools_as(embedder):
+            vectors = np.array([e.vector for e in encoded], dtype=np.float32)
+            cut = [i for i, e in enumerate(encoded) if not e.whole]
+            if cut:
+                vectors[cut] = embedder.embed_passages([flat[i] for i in cut])
+        else:
+            vectors = embedder.embed_passages(flat)
+    elif flat:
+        vectors = embedder.embed_passages(flat)
+    else:
+        vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+    sentence_out, word_out, at = [], [], 0
     for sents in per_chunk:
-        out.append(encode(vectors[at : at + len(sents)]))
+        sentence_out.append(encode(vectors[at : at + len(sents)]))
+        if words is not None:
+            rows = word_rows[at : at + len(sents)] if word_rows is not None else []
+            word_out.append(encode_words(np.concatenate(rows) if rows else np.zeros((0, words.dim), np.float32)))
         at += len(sents)
-    return out
+    return sentence_out, (word_out if words is not None else None)
 
 
 def encode_words(vectors: np.ndarray) -> str:
@@ -61,12 +87,3 @@ def decode_words(field: str) -> np.ndarray:
     """A chunk's word vectors as float16 (they are only ever compared, never summed)."""
     dim, _, data = field.partition(":")
     return np.frombuffer(base64.b64decode(data), dtype=np.float16).reshape(-1, int(dim))
-
-
-def word_fields(encoder: WordEncoder, texts: Sequence[str], section_paths: Sequence[str]) -> list[str]:
-    """One encoded matrix per chunk: the word vectors of its sentences, one after another."""
-    out = []
-    for text, path in zip(texts, section_paths, strict=True):
-        words = [encoder.words(s, is_query=False) for s in chunk_sentences(text, path)]
-        out.append(encode_words(np.concatenate(words) if words else np.zeros((0, encoder.dim), np.float32)))
-    return out

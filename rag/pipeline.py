@@ -28,7 +28,7 @@ from rag.answer import (
     valid_markers,
 )
 from rag.decisions import Decisions, load_decisions
-from rag.evidence import coverage, query_terms, without_frame
+from rag.evidence import FRAME_WORDS, coverage, query_terms
 from rag.features import given_names
 from rag.hybrid import HybridRetriever, lexical_text
 from rag.overview import (
@@ -386,7 +386,7 @@ class RagPipeline:
         the passage's word alignment to the question's content (framing words left out)."""
         snap = self.retriever.snapshot()
         terms = query_terms(snap.lexical, qplan.text, qplan.language)
-        qwords = self.retriever.query_words(without_frame(qplan.text, entities=False))
+        qwords = self.retriever.query_words(qplan.text, skip=FRAME_WORDS)
         for p in passages:
             dense = snap.similarity(p.id, qvec)
             p.dense = dense if dense is not None else (p.dense or 0.0)

@@ -141,6 +141,34 @@ def test_chunks_carry_their_words_vectors(components: Components) -> None:
     assert all(WORDS_FIELD not in p.meta for p in components.retriever.dense(qvec, 5, None))
 
 
+def test_one_forward_pass_gives_a_sentences_vector_and_words(components: Components, corpus_dir: Path) -> None:
+    """Ingest takes each sentence's vector from the word encoder's pass (the embedder's own
+    pass over the sentences is skipped), except for a sentence cut at the model's window,
+    which gets the embedder's sliding-window vector."""
+    import re
+
+    import numpy as np
+
+    from ingest.sentences import chunk_sentences, decode, decode_words, vector_fields
+
+    embedder, words = components.embedder, components.words
+    assert words is not None and words.pools_as(embedder)
+    short = "Nämnden tillstyrker förslaget. Mobila team bör samordnas centralt av förvaltningen."
+    prose = (corpus_dir / "001_fd26a19eff1d6367.txt").read_text(encoding="utf-8")
+    long = " ".join(re.sub(r"[.!?:;]", " ", prose).split()[:900])  # one sentence of 900 words
+    (cut,) = words.encode([long], is_query=False)
+    assert not cut.whole and float(cut.vector @ embedder.embed_passages([long])[0]) < 0.999
+    sentences, word_fields = vector_fields(embedder, words, [short, long], ["", ""])
+    assert word_fields is not None
+    for text, field, wfield in zip([short, long], sentences, word_fields, strict=True):
+        sents = chunk_sentences(text, "")
+        similarity = (decode(field, embedder.dim) * embedder.embed_passages(sents)).sum(axis=1)
+        assert len(similarity) == len(sents) and similarity.min() > 0.999
+        assert len(decode_words(wfield)) == sum(len(e.words) for e in words.encode(sents, is_query=False))
+    plain, none = vector_fields(embedder, None, [short], [""])
+    assert none is None and np.allclose(decode(plain[0], embedder.dim), embedder.embed_passages(chunk_sentences(short, "")), atol=2e-3)
+
+
 def test_a_document_indexed_without_word_vectors_is_indexed_again(
     fresh_components: Callable[..., Components], corpus_dir: Path, tmp_path: Path
 ) -> None:

@@ -241,17 +241,31 @@ def test_an_english_question_naming_a_swedish_committee_is_answered_in_english(p
     assert follow.language == "en"
 
 
+def test_one_forward_pass_gives_the_questions_vector_and_words(pipeline, embedder) -> None:  # type: ignore[no-untyped-def]
+    """With the bundled e5 as both embedder and word encoder, a question is run through the
+    model once: its vector is the pooled states (the embedder's to cosine 0.999+), shared
+    read-only from the cache, and its words come from the same pass."""
+    retriever = pipeline.retriever
+    question = "Vilka nämnder vill att facilitatorer samordnas centralt?"
+    qvec = retriever.embed_query(question)
+    assert float(qvec @ embedder.embed_query_vector(question)) > 0.999
+    assert retriever.embed_query(question) is qvec and not qvec.flags.writeable
+    with pytest.raises(ValueError):
+        qvec *= 2
+    assert retriever.query_words(question).shape[0] == 5  # nämnder, vill, facilitatorer, samordnas, centralt
+
+
 def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type: ignore[no-untyped-def]
     """An English question's words find their Swedish translations through the word vectors:
     the chunks about facilitators are among the best aligned of the whole index, and the
     alignment is part of each reranked passage's score."""
-    from rag.evidence import without_frame
+    from rag.evidence import FRAME_WORDS
 
     question = "Which committees want facilitators to be coordinated centrally?"
     retriever = pipeline.retriever
     snap = retriever.snapshot()
-    qwords = retriever.query_words(without_frame(question, entities=False))
-    assert len(qwords) >= 3
+    qwords = retriever.query_words(question, skip=FRAME_WORDS)
+    assert 3 <= len(qwords) < len(retriever.query_words(question))
     aligned = sorted(snap.ids, key=lambda i: -snap.alignment(i, qwords))
     about = [i for i in aligned[:5] if "facilitator" in snap.texts[snap.row[i]].lower()]
     assert len(about) >= 2
@@ -266,6 +280,6 @@ def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type
         without = {p.id: p.score for p in pipeline.rerank(qplan, qvec, fused)}
     finally:
         pipeline.policy.alignment_weight = weight
-    qwords = retriever.query_words(without_frame(qplan.text, entities=False))
+    qwords = retriever.query_words(qplan.text, skip=FRAME_WORDS)
     for chunk_id, score in with_alignment:
         assert score == pytest.approx(without[chunk_id] + weight * snap.alignment(chunk_id, qwords))
