@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from langchain_core.runnables import Runnable
+from threadpoolctl import threadpool_limits
 
 from ingest.embed import SentenceTransformerEmbedder, load_e5_embedder
 from ingest.pipeline import DocumentRegistry, Ingestor
@@ -59,7 +60,12 @@ class Components:
     @cached_property
     def embedder(self) -> SentenceTransformerEmbedder:
         offline_environment()
-        return load_e5_embedder(self.settings.embedding.threads or None)
+        embedder = load_e5_embedder(self.settings.embedding.threads or None)
+        if self.settings.embedding.blas_threads:
+            # Process-wide, for every BLAS loaded by now (numpy's, torch's): the e5 engine's
+            # OpenMP threads and theirs share the cores.
+            threadpool_limits(self.settings.embedding.blas_threads, user_api="blas")
+        return embedder
 
     @cached_property
     def words(self) -> WordEncoder | None:

@@ -139,6 +139,10 @@ class HybridRetriever:
             return np.zeros((0, 0), np.float32)
         return encoded.without(STOPWORDS | skip)
 
+    def forget_questions(self) -> None:
+        """Drop the cached question encodings (a benchmark measures a question's first asking)."""
+        self._encoded.cache_clear()
+
     def _encode_query(self, text: str) -> Encoded | None:
         if self.words is None:
             return None
