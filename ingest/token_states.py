@@ -169,10 +169,10 @@ class E5Tokens:
     def batch_states(self, texts: Sequence[str], is_query: bool) -> list[tuple[list[str], np.ndarray]]:
         """Each text's pieces and final-layer states, its prompt, bos and eos included."""
         out: list[tuple[list[str], np.ndarray]] = []
-        encoded = [t.encode("utf-8", "replace") for t in texts]
+        raw = [t.encode("utf-8", "replace") for t in texts]
         with self._lock:
-            while len(out) < len(encoded):
-                rest = encoded[len(out):]
+            while len(out) < len(raw):
+                rest = raw[len(out):]
                 k = self._lib.e5_token_states_batch(
                     self._m, (ctypes.c_char_p * len(rest))(*rest), len(rest), int(is_query), self.BATCH,
                     self._lens.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),

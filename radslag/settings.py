@@ -32,7 +32,7 @@ class EmbeddingSettings(BaseModel):
     threads: int = 0  # 0: let the engine decide
     # Threads for numpy's BLAS (0: its default, every core). One: the index's products are
     # small, and OpenBLAS's threads keep spinning after each, which slowed the e5 engine's
-    # next forward 2-4x on 2 cores (10x index: question embedding p95 118 -> 38 ms).
+    # next forward 2-4x on 2 cores (10x index: question embedding p95 118 -> 31 ms).
     blas_threads: int = 1
     # Word vectors (ingest/token_states.py) for the rerank's word alignment; off: neither
     # ingest nor answering computes them (the rerank falls back to similarity and coverage).
