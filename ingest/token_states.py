@@ -55,9 +55,17 @@ class Encoded(NamedTuple):
     whole: bool  # False when the text was cut at the model's window (the embedder would
     # slide windows over it instead, so ``vector`` is then not the embedder's)
 
-    def without(self, skip: frozenset[str]) -> np.ndarray:
-        """The word vectors minus the words in ``skip``."""
-        return self.word_vectors[[i for i, w in enumerate(self.words) if w not in skip]]
+    def without(self, skip: frozenset[str]) -> Words:
+        """The words and their vectors minus the words in ``skip``."""
+        kept = [i for i, w in enumerate(self.words) if w not in skip]
+        return Words(tuple(self.words[i] for i in kept), self.word_vectors[kept])
+
+
+class Words(NamedTuple):
+    """Some of a text's words with their vectors (rows in the same order)."""
+
+    words: tuple[str, ...]
+    vectors: np.ndarray
 
 
 class WordEncoder(Protocol):
@@ -217,7 +225,7 @@ class E5Tokens:
     def words(self, text: str, is_query: bool, skip: frozenset[str] = frozenset()) -> np.ndarray:
         if not text.strip():
             return np.zeros((0, self.dim), np.float32)
-        return self.encode([text], is_query)[0].without(skip)
+        return self.encode([text], is_query)[0].without(skip).vectors
 
     def pools_as(self, embedder: Embedder) -> bool:
         """Whether this encoder's pooled vectors are ``embedder``'s (checked once on a probe,
@@ -246,12 +254,17 @@ def load_word_encoder(basis: Path | None = BASIS) -> E5Tokens:
     return E5Tokens(basis)
 
 
-def alignment(question: np.ndarray, words: np.ndarray) -> float:
+def alignment(question: np.ndarray, words: np.ndarray, weights: np.ndarray | None = None) -> float:
     """How much of the question a text speaks to: the mean over the question's words of the
-    best cosine with one of the text's words (0 when either has none)."""
+    best cosine with one of the text's words (0 when either has none), weighted by
+    ``weights`` when given (BERTScore's IDF weighting: a rare word found counts more than a
+    common one)."""
     if not len(question) or not len(words):
         return 0.0
-    return float((question @ np.asarray(words, dtype=np.float32).T).max(axis=1).mean())
+    best = (question @ np.asarray(words, dtype=np.float32).T).max(axis=1)
+    if weights is None:
+        return float(best.mean())
+    return float(best @ weights / max(float(weights.sum()), 1e-9))
 
 
 def fit_basis(texts: Iterable[str], dim: int = WORD_DIM, out: Path = BASIS) -> Path:

@@ -22,7 +22,7 @@ from ingest.embed import Embedder
 from ingest.sentences import FIELD as SENTENCE_FIELD
 from ingest.sentences import WORDS_FIELD
 from ingest.store import ChunkStore
-from ingest.token_states import Encoded, WordEncoder
+from ingest.token_states import Encoded, WordEncoder, Words
 from rag.lexical import STOPWORDS
 from rag.snapshot import Snapshot, SnapshotStore, lexical_text
 from rag.types import Filters, Passage
@@ -130,13 +130,13 @@ class HybridRetriever:
                 return encoded.vector
         return self.embedder.embed_query_vector(query)
 
-    def query_words(self, text: str, skip: frozenset[str] = frozenset()) -> np.ndarray:
-        """The words of ``text`` as word vectors (``ingest.token_states``), stop words and
-        ``skip`` left out, each read in the context of the whole text; none when no word
+    def query_words(self, text: str, skip: frozenset[str] = frozenset()) -> Words:
+        """The words of ``text`` with their word vectors (``ingest.token_states``), stop words
+        and ``skip`` left out, each read in the context of the whole text; none when no word
         encoder is configured."""
         encoded = self._encoded(text)
         if encoded is None:
-            return np.zeros((0, 0), np.float32)
+            return Words((), np.zeros((0, 0), np.float32))
         return encoded.without(STOPWORDS | skip)
 
     def forget_questions(self) -> None:

@@ -213,6 +213,20 @@ class BM25Index:
         """The index's terms for raw tokens: stemmed and decompounded as the texts were."""
         return self.analyzer.analyse(tokens)
 
+    def word_idf(self, words: Sequence[str]) -> np.ndarray:
+        """How specific each word is to the texts that use it: the highest IDF of its terms
+        (stemmed, decompounded), or the median IDF for a word the corpus never uses (an
+        English word, say: neither common nor rare by what the index can tell)."""
+        if not len(self.idf):
+            return np.ones(len(words), dtype=np.float32)
+        if not hasattr(self, "_median_idf"):
+            self._median_idf = float(np.median(self.idf))
+        out = []
+        for word in words:
+            ids = [self.term_index[t] for t in self.analyse([word]) if t in self.term_index]
+            out.append(float(self.idf[ids].max()) if ids else self._median_idf)
+        return np.asarray(out, dtype=np.float32)
+
     def query_terms(self, query: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyse(raw_tokens(query))) if t in self.term_index]
 

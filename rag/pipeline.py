@@ -383,10 +383,12 @@ class RagPipeline:
 
     def rerank(self, qplan: QueryPlan, qvec: np.ndarray, passages: list[Passage]) -> list[Passage]:
         """Order by dense similarity plus IDF-weighted coverage of the question's terms plus
-        the passage's word alignment to the question's content (framing words left out)."""
+        the passage's word alignment to the question's content (framing words left out, each
+        word weighted by its IDF: a rare word found says more than a common one)."""
         snap = self.retriever.snapshot()
         terms = query_terms(snap.lexical, qplan.text, qplan.language)
         qwords = self.retriever.query_words(qplan.text, skip=FRAME_WORDS)
+        weights = snap.lexical.word_idf(qwords.words)
         for p in passages:
             dense = snap.similarity(p.id, qvec)
             p.dense = dense if dense is not None else (p.dense or 0.0)
@@ -395,5 +397,5 @@ class RagPipeline:
             # lexical coverage is mostly noise from names and cognates: the dense similarity
             # and the word alignment rank them.
             p.score = p.dense + (0.05 if qplan.language == "en" else 0.25) * p.lexical
-            p.score += self.policy.alignment_weight * snap.alignment(p.id, qwords)
+            p.score += self.policy.alignment_weight * snap.alignment(p.id, qwords.vectors, weights)
         return sorted(passages, key=lambda p: -p.score)

@@ -363,11 +363,11 @@ class Snapshot:
             return np.full(n, dense)
         return np.asarray(vectors) @ qvec
 
-    def alignment(self, chunk_id: str, qwords: np.ndarray) -> float:
-        """How much of the question (its word vectors) the chunk's words speak to; 0 for a
-        chunk indexed without word vectors."""
+    def alignment(self, chunk_id: str, qwords: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """How much of the question (its word vectors, optionally weighted) the chunk's words
+        speak to; 0 for a chunk indexed without word vectors."""
         words = self.word_vectors.get(chunk_id)
-        return 0.0 if words is None else alignment(qwords, words)
+        return 0.0 if words is None else alignment(qwords, words, weights)
 
     def committee_rows(self, group_hint: str | None = None, mask: np.ndarray | None = None, *, replies: bool = True) -> dict[str, np.ndarray]:
         """Rows per committee (ascending), committees in order of their first row: replies

@@ -95,3 +95,5 @@ def test_alignment_of_nothing_is_zero() -> None:
     assert alignment(some, np.zeros((0, 3), np.float16)) == 0.0
     assert alignment(some[:1], some.astype(np.float16)) == pytest.approx(1.0)
     assert alignment(some[:2], some[:1]) == pytest.approx(0.5)  # the mean over the question's words
+    # Weighted: the question's first word (found) weighs three times its second (not found).
+    assert alignment(some[:2], some[:1], np.array([3.0, 1.0], np.float32)) == pytest.approx(0.75)

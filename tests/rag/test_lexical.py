@@ -40,6 +40,17 @@ def test_bm25_ranks_the_matching_passage_first_and_respects_masks() -> None:
     assert index.search("xyzzy", 3) == []
 
 
+def test_a_words_idf_is_its_rarest_terms_and_an_unknown_word_gets_the_median() -> None:
+    import numpy as np
+
+    index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
+    rare, common, compound, unknown = index.word_idf(["mentorsverksamhet", "nämnden", "stadsdelsnämnden", "xyzzy"])
+    assert rare > common  # one text against two ("stadsdelsnämnden" holds "nämnd" too)
+    assert compound == max(index.idf[index.term_index[t]] for t in index.analyse(["stadsdelsnämnden"]))
+    assert unknown == np.median(index.idf)
+    assert len(index.word_idf([])) == 0
+
+
 def test_misspellings_and_english_cognates_join_their_term() -> None:
     index = BM25Index([str(i) for i in range(len(TEXTS))], TEXTS)
     sv = query_terms(index, "Vilka vill att facilitatorer samordnas?", "sv")

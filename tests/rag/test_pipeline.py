@@ -252,7 +252,7 @@ def test_one_forward_pass_gives_the_questions_vector_and_words(pipeline, embedde
     assert retriever.embed_query(question) is qvec and not qvec.flags.writeable
     with pytest.raises(ValueError):
         qvec *= 2
-    assert retriever.query_words(question).shape[0] == 5  # nämnder, vill, facilitatorer, samordnas, centralt
+    assert retriever.query_words(question).words == ("nämnder", "vill", "facilitatorer", "samordnas", "centralt")
 
 
 def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type: ignore[no-untyped-def]
@@ -265,8 +265,9 @@ def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type
     retriever = pipeline.retriever
     snap = retriever.snapshot()
     qwords = retriever.query_words(question, skip=FRAME_WORDS)
-    assert 3 <= len(qwords) < len(retriever.query_words(question))
-    aligned = sorted(snap.ids, key=lambda i: -snap.alignment(i, qwords))
+    assert 3 <= len(qwords.vectors) == len(qwords.words) < len(retriever.query_words(question).words)
+    assert "facilitators" in qwords.words and "which" not in qwords.words
+    aligned = sorted(snap.ids, key=lambda i: -snap.alignment(i, qwords.vectors))
     about = [i for i in aligned[:5] if "facilitator" in snap.texts[snap.row[i]].lower()]
     assert len(about) >= 2
 
@@ -281,5 +282,6 @@ def test_the_rerank_reads_the_passages_word_alignment(pipeline) -> None:  # type
     finally:
         pipeline.policy.alignment_weight = weight
     qwords = retriever.query_words(qplan.text, skip=FRAME_WORDS)
+    idf = snap.lexical.word_idf(qwords.words)
     for chunk_id, score in with_alignment:
-        assert score == pytest.approx(without[chunk_id] + weight * snap.alignment(chunk_id, qwords))
+        assert score == pytest.approx(without[chunk_id] + weight * snap.alignment(chunk_id, qwords.vectors, idf))
