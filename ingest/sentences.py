@@ -54,26 +54,19 @@ def vector_fields(
     """
     per_chunk = [chunk_sentences(t, s) for t, s in zip(texts, section_paths, strict=True)]
     flat = [s for sents in per_chunk for s in sents]
-    word_rows: list[np.ndarray] | None = None
-    if words is not None and flat:
-        encoded = words.encode(flat, is_query=False)
-        word_rows = [e.word_vectors for e in encoded]
-        if words.pools_as(embedder):
-            vectors = np.array([e.vector for e in encoded], dtype=np.float32)
-            cut = [i for i, e in enumerate(encoded) if not e.whole]
-            if cut:
-                vectors[cut] = embedder.embed_passages([flat[i] for i in cut])
-        else:
-            vectors = embedder.embed_passages(flat)
-    elif flat:
-        vectors = embedder.embed_passages(flat)
+    encoded = words.encode(flat, is_query=False) if words is not None else []
+    if encoded and words is not None and words.pools_as(embedder):
+        vectors = np.array([e.vector for e in encoded], dtype=np.float32)
+        cut = [i for i, e in enumerate(encoded) if not e.whole]
+        if cut:
+            vectors[cut] = embedder.embed_passages([flat[i] for i in cut])
     else:
-        vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+        vectors = embedder.embed_passages(flat) if flat else np.zeros((0, embedder.dim), dtype=np.float32)
     sentence_out, word_out, at = [], [], 0
     for sents in per_chunk:
         sentence_out.append(encode(vectors[at : at + len(sents)]))
         if words is not None:
-            rows = word_rows[at : at + len(sents)] if word_rows is not None else []
+            rows = [e.word_vectors for e in encoded[at : at + len(sents)]]
             word_out.append(encode_words(np.concatenate(rows) if rows else np.zeros((0, words.dim), np.float32)))
         at += len(sents)
     return sentence_out, (word_out if words is not None else None)

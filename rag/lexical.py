@@ -187,6 +187,7 @@ class BM25Index:
         self.term_index: dict[str, int] = engine.vocab_dict
         n, df = len(self.ids), np.diff(np.asarray(engine.scores["indptr"]))
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.median_idf = float(np.median(self.idf)) if len(self.idf) else 1.0
 
     def save(self, folder: Path) -> None:
         self.engine.save(str(folder / "bm25"), show_progress=False)
@@ -217,14 +218,10 @@ class BM25Index:
         """How specific each word is to the texts that use it: the highest IDF of its terms
         (stemmed, decompounded), or the median IDF for a word the corpus never uses (an
         English word, say: neither common nor rare by what the index can tell)."""
-        if not len(self.idf):
-            return np.ones(len(words), dtype=np.float32)
-        if not hasattr(self, "_median_idf"):
-            self._median_idf = float(np.median(self.idf))
         out = []
         for word in words:
             ids = [self.term_index[t] for t in self.analyse([word]) if t in self.term_index]
-            out.append(float(self.idf[ids].max()) if ids else self._median_idf)
+            out.append(float(self.idf[ids].max()) if ids else self.median_idf)
         return np.asarray(out, dtype=np.float32)
 
     def query_terms(self, query: str) -> list[str]:
