@@ -32,6 +32,7 @@ import httpx
 
 from eval.load import LoadResult, print_figures, run_load
 from eval.servers import ChromaServer, RedisServer, ServeProcess, running_chroma, running_redis
+from radslag.settings import Settings
 
 VISIBLE_WITHIN_S = 10.0
 SHARED_LIMIT = 10  # questions per client per minute in the limited phase
@@ -124,7 +125,8 @@ class Deployment:
 def running_replicas(dep: Deployment, count: int, rate_limit: int, tag: str) -> Iterator[list[ServeProcess]]:
     """``count`` replicas started together; only the first ingests (when the index is empty).
     The others are ready once their model is loaded; the first's readiness means the ingest is done."""
-    env: Mapping[str, str] = dep.env(rate_limit)
+    # R replicas on one machine share its cores as R workers of one `serve` would.
+    env: Mapping[str, str] = {**dep.env(rate_limit), **Settings().embedding.worker_environment(count)}
     servers = [ServeProcess(env, dep.root / f"{tag}-{n + 1}.log", ingest_if_empty=n == 0) for n in range(count)]
     try:
         for server in servers:

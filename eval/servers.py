@@ -178,12 +178,16 @@ def running_redis(root: Path) -> Iterator[RedisServer]:
 class ServeProcess(ChildServer):
     """``python -m radslag.cli serve`` on a free loopback port with the given environment."""
 
-    def __init__(self, env: Mapping[str, str], log: Path, *, ingest_if_empty: bool = True, port: int | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str], log: Path, *, ingest_if_empty: bool = True, port: int | None = None, workers: int = 1
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "radslag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if not ingest_if_empty:
             cmd.append("--no-ingest-if-empty")
+        if workers > 1:
+            cmd += ["--workers", str(workers)]
         super().__init__(cmd, log, env)
 
     def alive(self) -> bool:

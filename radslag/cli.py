@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -227,6 +228,8 @@ def serve(
             report = comps.ingestor.ingest([settings.corpus_dir])
         err.print(f"index: {comps.store.count()} chunks ({report.as_dict()['indexed']} documents newly indexed)")
     if workers > 1:
+        # Read by each worker's Settings and OpenMP runtimes as they start.
+        os.environ.update(settings.embedding.worker_environment(workers))
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
     else:
         from api.app import create_app

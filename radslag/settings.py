@@ -11,6 +11,7 @@ counts alone (in memory). A replicated deployment (``--workers N`` or a Redis UR
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,18 @@ class EmbeddingSettings(BaseModel):
     # Word vectors (ingest/token_states.py) for the rerank's word alignment; off: neither
     # ingest nor answering computes them (the rerank falls back to similarity and coverage).
     word_vectors: bool = True
+
+    def worker_environment(self, workers: int, cpus: int | None = None) -> dict[str, str]:
+        """What each of ``workers`` serving processes needs in its environment so that their
+        e5 engines share the cores: every process's OpenMP runtimes otherwise start a team of
+        one thread per core, and teams that outnumber the cores spin at every barrier (two
+        processes on two cores ran forward passes about 20x slower). OMP_NUM_THREADS, since
+        the engine, its token-state extension and torch each load an OpenMP runtime of their
+        own, and each reads it once, at load."""
+        if workers <= 1:
+            return {}
+        threads = self.threads or max(1, (cpus or os.cpu_count() or 1) // workers)
+        return {"RADSLAG_EMBEDDING__THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
 
 
 class RetrievalSettings(BaseModel):

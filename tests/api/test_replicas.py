@@ -46,6 +46,8 @@ class Pair:
     b: ServeProcess
     redis: RedisServer
     prefix: str
+    env: dict[str, str]
+    root: Path
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, chroma_server: ChromaServ
     try:
         a.start(600)
         b.start(600)
-        yield Pair(a, b, redis_server, prefix)
+        yield Pair(a, b, redis_server, prefix, env, root)
     finally:
         b.stop()
         a.stop()
@@ -173,3 +175,31 @@ def test_serve_with_a_session_secret_passes_that_check(tmp_path: Path) -> None:
     env = clean_env(RADSLAG_DATA_DIR=str(tmp_path), RADSLAG_API__SESSION_SECRET=SECRET)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "SESSION_SECRET" not in done.stderr and "Chroma server" in done.stderr
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(v.decode(errors="replace").partition("=")[::2] for v in raw if b"=" in v)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
+def test_workers_share_the_cores_between_their_e5_engines(replicas: Pair) -> None:
+    """``serve --workers 2`` gives each worker half the cores: every worker's OpenMP runtimes
+    would otherwise start a thread per core, and teams that outnumber the cores spin."""
+    served = ServeProcess(replicas.env, replicas.root / "workers.log", ingest_if_empty=False, workers=2)
+    try:
+        served.start(600)
+        assert served.pid is not None
+        expected = str(max(1, (os.cpu_count() or 1) // 2))
+        workers = [pid for pid in _children(served.pid) if "OMP_NUM_THREADS" in _environ(pid)]
+        assert len(workers) >= 2, served.tail()
+        for pid in workers:
+            env = _environ(pid)
+            assert env["OMP_NUM_THREADS"] == expected and env["RADSLAG_EMBEDDING__THREADS"] == expected
+        with client(served.url, "127.0.0.9") as c:
+            assert c.post("/api/search", json=SEARCH).status_code == 200
+    finally:
+        served.stop()
