@@ -7,8 +7,9 @@ import re
 
 from rag.answer import ELLIPSIS
 from rag.evidence import SentenceScores
+from rag.query import QueryPlan
 from rag.strategies import DirectStrategy
-from rag.strategies.direct import SentenceCandidate
+from rag.strategies.direct import DirectTrace, SentenceCandidate
 from rag.types import Passage
 
 
@@ -57,3 +58,26 @@ def test_a_yes_no_answer_quotes_one_stretch(pipeline) -> None:  # type: ignore[n
     answer = pipeline.ask("Tycker Hässelby-Vällingby att facilitatorerna ska samordnas centralt?")
     assert answer.strategy == "yes_no" and not answer.refused
     assert f" {ELLIPSIS} " not in answer.answer
+
+
+def _passage(pid: str, source: str, sents: list[str], section: str, summary_start: int | None, score: float) -> list[SentenceCandidate]:
+    passage = Passage(pid, " ".join(sents), {"source": source, "section_path": section})
+    window = SentenceScores(window=[0.0] * len(sents), own=[0.0] * len(sents))
+    return [SentenceCandidate(passage, sents, window, i, {}, summary_start, score=score / (i + 1)) for i in range(len(sents))]
+
+
+def test_a_summary_quotes_the_documents_own_summary_wherever_the_ranker_puts_it(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """Asked to summarise, the answer quotes the summary of the text the best passage belongs
+    to, even when the ranker put the document's heading first; another document's summary is
+    not that text's."""
+    strategy = next(s for s in pipeline.strategies if isinstance(s, DirectStrategy))
+    heading = _passage("head", "000_a.txt", ["Till stadsdelsnämnden.", "Förslag till beslut."], "Förslag till beslut", None, 0.9)
+    other = _passage("other", "002_b.txt", ["En annan sammanfattning.", "Om annat."], "Sammanfattning", 0, 0.5)
+    own = _passage("own", "000_a.txt", ["Förvaltningen föreslår nätverk.", "Arbetet pågår."], "Sammanfattning", 0, 0.1)
+    plan = QueryPlan(text="Sammanfatta tjänsteutlåtandet", original="Sammanfatta tjänsteutlåtandet", language="sv", kind="summary")
+    evidence = strategy.evidence(plan, DirectTrace(candidates=[*heading, *other, *own]), decide=False)
+    assert [ev.passage.id for ev in evidence] == ["own"]
+    assert evidence[0].sentences[0] == "Förvaltningen föreslår nätverk."
+    # Without a summary of its own, the text's central passages are quoted as before.
+    evidence = strategy.evidence(plan, DirectTrace(candidates=[*heading, *other]), decide=False)
+    assert "head" in [ev.passage.id for ev in evidence] and "other" not in [ev.passage.id for ev in evidence]
