@@ -42,8 +42,9 @@ class EmbeddingSettings(BaseModel):
     def worker_environment(self, workers: int, cpus: int | None = None) -> dict[str, str]:
         """What each of ``workers`` serving processes needs in its environment so that their
         e5 engines share the cores: every process's OpenMP runtimes otherwise start a team of
-        one thread per core, and teams that outnumber the cores spin at every barrier (two
-        processes on two cores ran forward passes about 20x slower). OMP_NUM_THREADS, since
+        one thread per core, and teams that outnumber the cores spin at every barrier (four
+        processes on two cores encoded a question in 2.8 s each, 75 ms with one thread
+        each; docs/journal.md, thirty-sixth session). OMP_NUM_THREADS, since
         the engine, its token-state extension and torch each load an OpenMP runtime of their
         own, and each reads it once, at load."""
         if workers <= 1:
