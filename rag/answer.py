@@ -131,7 +131,9 @@ _VALUE = re.compile(
     rf"|\b{_IDENTIFIER.pattern}\b"
     r"|\b\d+(?:\.\d+){1,3}\b(?![.,]?\d)"
     r"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|procent|kronor|kr|miljoner|miljarder|tkr|mnkr|personer|elever|lägenheter|år)?"
-    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+)?",
+    # A number word with its noun; a noun cut short by a hyphen shares its end with the next
+    # one ("två studie- och yrkesvägledare"), so the pair is taken whole.
+    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+(?:-\s+(?:och|eller)\s+\w+)?)?",
     re.IGNORECASE,
 )
 

@@ -79,6 +79,9 @@ def test_the_lead_value_is_of_the_type_the_question_wants() -> None:
     assert typed_value(quote, None, None, {"identifier": 0.8, "other": 0.2}) == "2010:29"
     assert typed_value(["Nämnden berörs av åtgärd 6.2."], None, None, {"identifier": 0.8, "other": 0.2}) == "6.2"
     assert typed_value(["Nämnden berörs av åtgärd 6.2."], None, None, {"amount": 0.8, "other": 0.2}) is None
+    # A noun cut short by a hyphen is led with the noun it shares its end with.
+    quote = ["I dag är två studie- och yrkesvägledare anställda på sfi-centrum."]
+    assert typed_value(quote, None, None, {"count": 0.9, "other": 0.1}) == "två studie- och yrkesvägledare"
     assert value_type("dnr 332-2210/2010") == value_type("2010:29") == value_type("6.2") == "identifier"
     assert value_type("2016") == value_type("2011-03-14") == "date"
     assert value_type("5 miljoner kronor") == "amount"
