@@ -138,6 +138,30 @@ _VALUE = re.compile(
 )
 
 
+#: The Swedish words a lead value may hold (months, seasons, "ca" and the units of
+#: :data:`_VALUE`), as an English answer writes them: the issue asks an English answer to lead
+#: with its typed value in English; the quote below it keeps the Swedish.
+_ENGLISH = dict(zip(_MONTH.split("|"), (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+), strict=True)) | {
+    "våren": "spring", "sommaren": "summer", "hösten": "autumn", "vintern": "winter", "ca": "about",
+    "procent": "per cent", "kronor": "kronor", "kr": "kronor", "tkr": "thousand kronor", "mnkr": "million kronor",
+    "miljoner": "million", "miljarder": "billion", "personer": "people", "elever": "pupils", "lägenheter": "flats",
+    "år": "years",
+}
+
+
+def english_value(value: str) -> str:
+    """A lead value as an English answer writes it ("våren 2016" → "spring 2016", "14 mars
+    2011" → "14 March 2011", "ca 120 personer" → "about 120 people"); numbers, identifiers and
+    any other word stay as written. Only a value :func:`typed_value` finds is rewritten: a lead
+    of people's names ("Maj Karlsson") is not a date."""
+    if not _VALUE.fullmatch(value.strip()):
+        return value
+    return re.sub(r"[^\W\d_]+", lambda m: _ENGLISH.get(m.group(0).lower(), m.group(0)), value)
+
+
 def value_type(value: str) -> str:
     """Which answer type (:data:`rag.features.ANSWER_TYPES`) a value found in a quote is: an
     identifier (a diarienummer, a motion or measure number), a date or year, a percentage,
@@ -297,7 +321,7 @@ class ExtractiveComposer:
         if kind == "yes_no" and frame.no is not None:
             parts.append(verdict(language, frame.no) + (", according to the documents." if en else ", enligt dokumenten."))
         elif frame.value:
-            parts.append(f"{frame.value} [1].")
+            parts.append(f"{english_value(frame.value) if en else frame.value} [1].")
             parts.append("The documents say (quoted in Swedish):" if en else "Enligt dokumenten:")
         else:
             parts.append("The documents say (quoted in Swedish):" if en else "Enligt dokumenten:")

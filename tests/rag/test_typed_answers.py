@@ -9,6 +9,7 @@ from rag.answer import (
     ExtractiveComposer,
     Frame,
     count_phrase,
+    english_value,
     name_list,
     people_named,
     typed_value,
@@ -186,3 +187,19 @@ def test_warm_up_loads_the_name_lists_off_the_request_path(pipeline) -> None:  #
     pipeline.warm_up()
     assert given_names.cache_info().currsize == 1
     assert "Karin" in given_names()
+
+
+def test_an_english_answer_leads_with_its_value_in_english_and_quotes_the_swedish() -> None:
+    assert english_value("våren 2016") == "spring 2016"
+    assert english_value("14 mars 2011") == "14 March 2011"
+    assert english_value("ca 120 personer") == "about 120 people"
+    assert english_value("30 procent") == "30 per cent"
+    assert english_value("dnr 332-2210/2010") == "dnr 332-2210/2010"  # an identifier as written
+    assert english_value("Maj Karlsson") == "Maj Karlsson"  # a person is no date
+    sentence = "Parkplanen antogs av stadsdelsnämnden i juni 2015."
+    evidence = [Evidence(Passage("c1", sentence, {"committee": "Norrmalm"}), [sentence])]
+    composer = ExtractiveComposer()
+    en = composer.compose("When was the park plan adopted?", "en", evidence, "direct", Frame(kind="numeric", value="juni 2015"))
+    sv = composer.compose("När antogs parkplanen?", "sv", evidence, "direct", Frame(kind="numeric", value="juni 2015"))
+    assert en.startswith("June 2015 [1].") and f"”{sentence}” [1]" in en
+    assert sv.startswith("juni 2015 [1].")
