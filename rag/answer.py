@@ -149,17 +149,21 @@ _ENGLISH = dict(zip(_MONTH.split("|"), (
     "procent": "per cent", "kronor": "kronor", "kr": "kronor", "tkr": "thousand kronor", "mnkr": "million kronor",
     "miljoner": "million", "miljarder": "billion", "personer": "people", "elever": "pupils", "lägenheter": "flats",
     "år": "years",
+} | dict(zip(_NUMBER_WORDS["sv"], _NUMBER_WORDS["en"], strict=True)) | {
+    "tjugo": "twenty", "trettio": "thirty", "hundra": "hundred", "tusen": "thousand",
 }
 
 
 def english_value(value: str) -> str:
     """A lead value as an English answer writes it ("våren 2016" → "spring 2016", "14 mars
-    2011" → "14 March 2011", "ca 120 personer" → "about 120 people"); numbers, identifiers and
-    any other word stay as written. Only a value :func:`typed_value` finds is rewritten: a lead
-    of people's names ("Maj Karlsson") is not a date."""
-    if not _VALUE.fullmatch(value.strip()):
+    2011" → "14 March 2011", "ca 120 personer" → "about 120 people", "tre år" → "three
+    years"). Whole or not at all: a value with any other word ("två studie- och
+    yrkesvägledare", "dnr 332-2210/2010") stays as written rather than half in each language,
+    and so does anything :func:`typed_value` would not find (a name such as "Maj Karlsson")."""
+    words = re.findall(r"[^\W\d_]+", value)
+    if not _VALUE.fullmatch(value.strip()) or any(w.lower() not in _ENGLISH for w in words):
         return value
-    return re.sub(r"[^\W\d_]+", lambda m: _ENGLISH.get(m.group(0).lower(), m.group(0)), value)
+    return re.sub(r"[^\W\d_]+", lambda m: _ENGLISH[m.group(0).lower()], value)
 
 
 def value_type(value: str) -> str:

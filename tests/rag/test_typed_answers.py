@@ -200,6 +200,9 @@ def test_an_english_answer_leads_with_its_value_in_english_and_quotes_the_swedis
     assert english_value("30 procent") == "30 per cent"
     assert english_value("dnr 332-2210/2010") == "dnr 332-2210/2010"  # an identifier as written
     assert english_value("Maj Karlsson") == "Maj Karlsson"  # a person is no date
+    # Whole or not at all: no value half in each language.
+    assert english_value("tre år") == "three years"
+    assert english_value("två studie- och yrkesvägledare") == "två studie- och yrkesvägledare"
     sentence = "Parkplanen antogs av stadsdelsnämnden i juni 2015."
     evidence = [Evidence(Passage("c1", sentence, {"committee": "Norrmalm"}), [sentence])]
     composer = ExtractiveComposer()
