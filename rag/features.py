@@ -389,14 +389,21 @@ def position_cues(text: str) -> dict[str, float]:
 
 def verdict_row(
     *, quote: str, question: str, coverage: float, reply_missing: bool, named_missing: bool,
-    uncovered_max: float = 0.0, uncovered_share: float = 0.0, sim: float = 0.0,
+    uncovered_max: float = 0.0, uncovered_share: float = 0.0, sim: float = 0.0, best: str = "",
 ) -> dict[str, float]:
     """What the yes/no verdict reads: the quote's cues of a position, and how much of the
     question the quote leaves out. "Is Hässelby strand one of the priority areas?" is
     answered "no" by a sentence naming the priority areas without it: the rarest question
-    term the quote lacks (``uncovered_max``, relative to the rarest term asked) says so."""
+    term the quote lacks (``uncovered_max``, relative to the rarest term asked) says so.
+
+    The cues of the ranker's ``best`` sentence are read apart from the whole quote's: a
+    quote's context sentence may hold a negation that is not the committee's position ("I
+    många fall kan deras önskemål inte tillgodoses … Idrottsnämnden ser därför positivt på
+    …"), and on the deciding sentences alone the cues tell reservation from support far
+    better than on the whole quote (docs/journal.md, twenty-second session)."""
     return {
         **position_cues(quote),
+        **{f"best_{k}": v for k, v in position_cues(best).items()},
         "question_negated": float(bool(NEGATION.search(question))),
         "coverage": coverage,
         "reply_missing": float(reply_missing or named_missing),

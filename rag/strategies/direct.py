@@ -311,4 +311,5 @@ class DirectStrategy:
             uncovered_max=uncovered_max,
             uncovered_share=uncovered_share,
             sim=best.features.get("sim", 0.0),
+            best=best.text,
         )

@@ -15,7 +15,7 @@ from rag.answer import (
     typed_value,
     value_type,
 )
-from rag.features import answer_types_in, given_names, person_names
+from rag.features import answer_types_in, given_names, person_names, verdict_row
 from rag.types import Passage
 
 
@@ -55,6 +55,26 @@ def test_the_verdict_reads_what_the_quote_leaves_out_of_the_question(pipeline) -
     # (The two measures are collinear; their joint effect is what the model learnt.)
     covered = {**row, "uncovered_max": held["uncovered_max"], "uncovered_share": held["uncovered_share"]}
     assert pipeline.decisions.p_no(row) > pipeline.decisions.p_no(covered)
+
+
+def test_the_verdict_reads_the_deciding_sentence_apart_from_its_context(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A quote's context may hold a negation that is not the position ("I många fall kan deras
+    önskemål inte tillgodoses … Idrottsnämnden ser därför positivt på …"). The verdict reads
+    the cues of the ranker's best sentence beside the whole quote's, and has learnt that a
+    negation in the best sentence says "no" more than the same negation in its context."""
+    context = "I många fall kan deras önskemål inte tillgodoses av tekniska orsaker."
+    position = "Idrottsnämnden ser därför positivt på ett centralt engagemang för en modern digitaliserad ansökningsprocess."
+    row = verdict_row(
+        quote=f"{context} {position}", question="Är idrottsnämnden positiv?", coverage=0.5,
+        reply_missing=False, named_missing=False, best=position,
+    )
+    assert row["negation"] > 0 and row["best_negation"] == 0
+    assert row["support"] > 0 and row["best_support"] > 0
+    traced = pipeline.trace("Did the Skärholmen pre-study find any vacant premises that worked for the planned meeting halls?")
+    negated = traced["verdict"]
+    assert negated is not None and negated["best_negation"] > 0, negated
+    in_context = {**negated, "best_negation": 0.0}
+    assert pipeline.decisions.p_no(negated) > pipeline.decisions.p_no(in_context)
 
 
 def test_missing_replies_are_answered_from_the_index_with_how_many_and_which(pipeline) -> None:  # type: ignore[no-untyped-def]
