@@ -400,7 +400,7 @@ def verdict_row(
     quote's context sentence may hold a negation that is not the committee's position ("I
     många fall kan deras önskemål inte tillgodoses … Idrottsnämnden ser därför positivt på
     …"), and on the deciding sentences alone the cues tell reservation from support far
-    better than on the whole quote (docs/journal.md, twenty-second session)."""
+    better than on the whole quote (docs/journal.md, twenty-fourth session)."""
     return {
         **position_cues(quote),
         **{f"best_{k}": v for k, v in position_cues(best).items()},
