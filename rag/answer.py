@@ -122,36 +122,41 @@ def name_list(names: list[str], language: str) -> str:
 #: A diarienummer, motion or measure number as written ("dnr 332-2210/2010", "2010:29").
 _IDENTIFIER = re.compile(r"(?:[A-ZÅÄÖ]{1,4}\s)?\d{1,4}[-:/]\d{1,5}(?:/\d{2,4})?", re.IGNORECASE)
 _MONTH = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+#: The words a lead value may hold beside its figures, each with how an English answer writes
+#: it: the issue asks an English answer to lead with its typed value in English; the quote
+#: below it keeps the Swedish. The value pattern is built from the same tables, so a word it
+#: finds is a word an English lead can write.
+_SEASONS = {"våren": "spring", "sommaren": "summer", "hösten": "autumn", "vintern": "winter"}
+# In the pattern's order: a longer unit before its prefix ("kronor" before "kr").
+_UNITS = {
+    "procent": "per cent", "kronor": "kronor", "kr": "kronor", "miljoner": "million", "miljarder": "billion",
+    "tkr": "thousand kronor", "mnkr": "million kronor", "personer": "people", "elever": "pupils",
+    "lägenheter": "flats", "år": "years",
+}
+_TENS = {"tjugo": "twenty", "trettio": "thirty", "hundra": "hundred", "tusen": "thousand"}
+_COUNT_WORDS = "|".join([*_NUMBER_WORDS["sv"][2:], *_TENS])  # två … tolv, tjugo … tusen
 _VALUE = re.compile(
     rf"\b\d{{1,2}}\s+(?:{_MONTH})(?:\s+\d{{4}})?\b"
     # A month or a season with its year is one date ("i juni 2015", "under våren 2016"): the
     # year alone drops what the sentence says.
-    rf"|\b(?:{_MONTH}|våren|sommaren|hösten|vintern)\s+\d{{4}}\b"
+    rf"|\b(?:{_MONTH}|{'|'.join(_SEASONS)})\s+\d{{4}}\b"
     r"|\b\d{4}-\d\d-\d\d\b"
     rf"|\b{_IDENTIFIER.pattern}\b"
     r"|\b\d+(?:\.\d+){1,3}\b(?![.,]?\d)"
-    r"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|procent|kronor|kr|miljoner|miljarder|tkr|mnkr|personer|elever|lägenheter|år)?"
+    rf"|(?:\bca\s)?\b\d[\d\s]*(?:[.,]\d+)?\s*(?:%|{'|'.join(_UNITS)})?"
     # A number word with its noun; a noun cut short by a hyphen shares its end with the next
     # one ("två studie- och yrkesvägledare"), so the pair is taken whole.
-    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen)\b(?:\s+\w+(?:-\s+(?:och|eller)\s+\w+)?)?",
+    rf"|\b(?:{_COUNT_WORDS})\b(?:\s+\w+(?:-\s+(?:och|eller)\s+\w+)?)?",
     re.IGNORECASE,
 )
 
 
-#: The Swedish words a lead value may hold (months, seasons, "ca" and the units of
-#: :data:`_VALUE`), as an English answer writes them: the issue asks an English answer to lead
-#: with its typed value in English; the quote below it keeps the Swedish.
-_ENGLISH = dict(zip(_MONTH.split("|"), (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-    "December",
-), strict=True)) | {
-    "våren": "spring", "sommaren": "summer", "hösten": "autumn", "vintern": "winter", "ca": "about",
-    "procent": "per cent", "kronor": "kronor", "kr": "kronor", "tkr": "thousand kronor", "mnkr": "million kronor",
-    "miljoner": "million", "miljarder": "billion", "personer": "people", "elever": "pupils", "lägenheter": "flats",
-    "år": "years",
-} | dict(zip(_NUMBER_WORDS["sv"], _NUMBER_WORDS["en"], strict=True)) | {
-    "tjugo": "twenty", "trettio": "thirty", "hundra": "hundred", "tusen": "thousand",
-}
+_ENGLISH = (
+    dict(zip(_MONTH.split("|"), _MONTHS_EN, strict=True)) | _SEASONS | {"ca": "about"} | _UNITS
+    | dict(zip(_NUMBER_WORDS["sv"], _NUMBER_WORDS["en"], strict=True)) | _TENS
+)
 
 
 def english_value(value: str) -> str:
