@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold, StratifiedKFold, cross_val_predict
@@ -37,7 +37,7 @@ from eval.metrics import names_match
 from eval.paraphrases import PARAPHRASES_FILE, load_paraphrases, original_id
 from eval.verdicts import VERDICTS_FILE, load_verdicts
 from rag.decisions import COMMITTEE_KINDS, DEFAULT_PATH, KINDS, Decisions, expected_f1_set, kind_matrix, kind_type_fit
-from rag.features import ANSWER_TYPES, answer_types_in, extra_passage_row, lead_words
+from rag.features import ANSWER_TYPES, answer_types_in, extra_passage_row, lead_words, polarity
 from rag.pipeline import RagPipeline
 from rag.query import focus, mask_names, name_rows, plan
 from rag.ranking import PairwiseRanker
@@ -109,6 +109,8 @@ def kind_vectorizer() -> FeatureUnion:
     # Committee names are masked before any of them sees the question.
     return FeatureUnion([
         ("lead", Pipeline([("words", FunctionTransformer(lead_words)), ("tfidf", TfidfVectorizer(token_pattern=r"\S+"))])),
+        # Whether the question negates, as a feature of its own (rag.features.polarity).
+        ("polarity", Pipeline([("words", FunctionTransformer(polarity)), ("count", CountVectorizer(token_pattern=r"\S+", binary=True))])),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
         ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
     ])

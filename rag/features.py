@@ -52,6 +52,23 @@ def lead_words(texts: Sequence[str]) -> list[str]:
     return out
 
 
+#: A negated clause: its negation words and the English contracted "n't" ("haven't"). Unlike
+#: :data:`NEGATION`, no "without", which negates a phrase, not what the question asks
+#: ("Which district is positive without requiring it to be run centrally?").
+CLAUSE_NEGATION = re.compile(
+    r"\b(inte|ej|icke|ingen|inga|inget|aldrig|varken|saknas|saknar|not|no|none|never|neither|nobody|nothing)\b|n't\b",
+    re.IGNORECASE,
+)
+
+
+def polarity(texts: Sequence[str]) -> list[str]:
+    """"NEG" for a question that negates, else "POS": one token each, for the kind model.
+    "Which administrations did not submit comments?" asks the opposite of "Which submitted
+    comments?" in almost the same words; the negation (a closed class of the grammar) is one
+    word among many n-grams unless it stands apart."""
+    return ["NEG" if CLAUSE_NEGATION.search(t) else "POS" for t in texts]
+
+
 def log1p(x: float) -> float:
     return math.log1p(max(x, 0.0))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rag.decisions import COMMITTEE_KINDS, kind_matrix, kind_type_fit
+from rag.features import polarity
 from rag.query import (
     detect_language,
     excepted,
@@ -87,6 +88,25 @@ def test_answer_kinds(pipeline) -> None:  # type: ignore[no-untyped-def]
     assert kind("Hur många åtgärdsförslag finns i delrapporten?") in {"numeric", "count"}
     assert kind("When did the City Council adopt the programme for human rights?") == "numeric"
     assert kind("Sammanfatta Farstas svar på kommissionens förslag.") == "summary"
+
+
+def test_the_kind_model_reads_whether_a_question_negates(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A missing-reply question asked in other words ("Which administrations did not submit
+    comments …?") was answered out of fold with the committees that did reply: among the
+    n-grams its negation is one word. It is a feature of its own, a clause negation — not
+    "without", which negates a phrase — and the model learns which way it points."""
+    assert polarity([
+        "Which administrations haven't sent any comments?", "Vilka nämnder har inte svarat?",
+        "Hur många saknar yttrande?", "Which committees replied?",
+        "Which district is positive without requiring it to be run centrally?",
+    ]) == ["NEG", "NEG", "NEG", "POS", "POS"]
+    decisions = pipeline.decisions
+    union = dict(decisions.kind_text.transformer_list)
+    offset = len(union["lead"].named_steps["tfidf"].vocabulary_)
+    assert list(decisions.kind_text.transformer_list)[1][0] == "polarity"
+    column = offset + union["polarity"].named_steps["count"].vocabulary_["neg"]  # the vectorizer lowercases
+    weight = dict(zip(decisions.kind.classes_, decisions.kind.coef_[:, column], strict=True))
+    assert weight["missing"] > weight["replied"] and weight["count_missing"] > weight["count_replied"], weight
 
 
 def test_the_answer_type_model_has_a_say_in_the_kind(pipeline) -> None:  # type: ignore[no-untyped-def]
