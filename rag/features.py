@@ -35,7 +35,10 @@ _MEASURE = re.compile(r"\b\d+(?:\.\d+){1,3}\b")
 _IDENT = re.compile(r"\b\d{1,4}[-:/]\d{1,4}(?:/\d{2,4})?\b")
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+\s+[A-ZÅÄÖ][a-zåäöé]+\b")
 
-NEGATION = re.compile(r"\b(inte|ej|icke|ingen|inga|inget|aldrig|varken|saknas|saknar|not|no|none|never|without)\b", re.I)
+#: Negation words of both languages. The yes/no verdict reads them with "without"
+#: (:data:`NEGATION`); the kind model reads a negated clause (:data:`CLAUSE_NEGATION`).
+_NEGATORS = "inte|ej|icke|ingen|inga|inget|aldrig|varken|saknas|saknar|not|no|none|never"
+NEGATION = re.compile(rf"\b({_NEGATORS}|without)\b", re.I)
 DOUBT = re.compile(r"\b(tveksam\w*|osäker\w*|avstyrk\w*|avvis\w*|motsätt\w*|ifrågasätt\w*|problematisk\w*|risk\w*|svår\w*)\b", re.I)
 SUPPORT = re.compile(r"\b(positiv\w*|välkomna\w*|instämm\w*|delar|stöd\w*|tillstyrk\w*|ställer sig bakom|bra|viktig\w*|ser fram)\b", re.I)
 CONTRAST = re.compile(r"\b(men|dock|däremot|emellertid|however|but)\b", re.I)
@@ -52,13 +55,10 @@ def lead_words(texts: Sequence[str]) -> list[str]:
     return out
 
 
-#: A negated clause: its negation words and the English contracted "n't" ("haven't"). Unlike
+#: A negated clause: the negation words and the English contracted "n't" ("haven't"). Unlike
 #: :data:`NEGATION`, no "without", which negates a phrase, not what the question asks
 #: ("Which district is positive without requiring it to be run centrally?").
-CLAUSE_NEGATION = re.compile(
-    r"\b(inte|ej|icke|ingen|inga|inget|aldrig|varken|saknas|saknar|not|no|none|never|neither|nobody|nothing)\b|n't\b",
-    re.IGNORECASE,
-)
+CLAUSE_NEGATION = re.compile(rf"\b({_NEGATORS}|neither|nobody|nothing)\b|n't\b", re.IGNORECASE)
 
 
 def polarity(texts: Sequence[str]) -> list[str]:
